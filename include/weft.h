@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: MIT */
+/* weft.h - the umbrella header: everything public in one include. */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <weft/common.h>
+#include <weft/future.h>
+#include <weft/pool.h>
+
+#endif /* WEFT_H */

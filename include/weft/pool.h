@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * weft/pool.h - the work-stealing pool and fork-join inside tasks.
+ *
+ * A pool owns N worker threads. Each has its own Chase-Lev deque; threads
+ * outside the pool submit through per-thread lanes of ck_ring (together the
+ * pool's MPMC injection queue). Idle workers spin briefly, then park on a
+ * futex: an idle pool uses no CPU.
+ */
+#ifndef WEFT_POOL_H
+#define WEFT_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <weft/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct weft_pool weft_pool_t;
+
+/* A task: 0 on success with *result set, or a negative error code (its
+ * "exception"). *result is NULL on entry. */
+typedef int (*weft_fn)(void *arg, void **result);
+
+/*
+ * Pool options. Always start from WEFT_POOL_OPTS_INIT: size records which
+ * fields the caller knows, so fields can be added later without breaking
+ * callers (ck's options_size). A zero field means "the default".
+ */
+struct weft_pool_opts {
+    size_t size;      /* sizeof(struct weft_pool_opts) */
+    unsigned workers; /* 0: the CPUs available to the process */
+    unsigned spin;    /* idle rounds before parking; 0: default (64) */
+    const char *name; /* worker thread names "weft-<name>-<n>"; NULL: "pool" */
+};
+#define WEFT_POOL_OPTS_INIT {sizeof(struct weft_pool_opts), 0, 0, NULL}
+
+/* The most workers one pool may have. */
+#define WEFT_POOL_MAX_WORKERS 1024u
+
+/*
+ * weft_pool_create() - start a pool. opts may be NULL (all defaults).
+ * Return: 0; -EINVAL (NULL out, opts->size too small, workers above
+ * WEFT_POOL_MAX_WORKERS); -ENOMEM; -EAGAIN (threads could not be created).
+ * Ownership: on 0, *out must be passed to weft_pool_destroy() once.
+ * Context: any thread.
+ */
+WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,
+                              weft_pool_t **out);
+
+/*
+ * weft_pool_destroy() - run everything already queued, join the workers,
+ * free the pool. Futures of the pool stay valid (they are reference
+ * counted) and are all complete when this returns.
+ * Return: 0; -EINVAL (NULL); -EDEADLK when called from one of the pool's own
+ * workers (the pool is left untouched).
+ * Context: any thread but the pool's own workers; one call per pool.
+ */
+WEFT_API int weft_pool_destroy(weft_pool_t *pool);
+
+/* weft_pool_workers() - the number of workers, or 0 for NULL. */
+WEFT_API unsigned weft_pool_workers(const weft_pool_t *pool);
+
+/*
+ * weft_pool_run() - run fn(arg) on the pool and wait for it: how a thread
+ * outside the pool enters fork-join code (weft_spawn/weft_sync).
+ * Return: fn's own return code, with *result set (result may be NULL);
+ * -EINVAL (NULL pool or fn); -ENOMEM; -ESHUTDOWN.
+ * Context: any thread. Called from a worker of the same pool, fn runs
+ * inline at once.
+ */
+WEFT_API int weft_pool_run(weft_pool_t *pool, weft_fn fn, void *arg,
+                           void **result);
+
+/*
+ * A fork-join task record, owned by the caller (usually on its stack): no
+ * allocation on the spawn/sync path. Layout is private and not ABI-stable
+ * before 1.0; treat it as opaque.
+ */
+typedef struct weft_task {
+    uintptr_t weft_private[8];
+} weft_task_t;
+
+/*
+ * weft_spawn() - make fn(arg) available to run in parallel; the caller must
+ * later weft_sync() the same record, on the same worker.
+ * Return: 0; -EINVAL (NULL task or fn); -EPERM when not called from a task
+ * running on a weft worker (nothing is run).
+ * Context: a task on a weft worker. Spawns and syncs nest like parentheses
+ * usually do; syncing in another order is allowed, only slower.
+ */
+WEFT_API int weft_spawn(weft_task_t *task, weft_fn fn, void *arg);
+
+/*
+ * weft_sync() - wait for a spawned task: if nobody stole it, run it inline
+ * now; if it was stolen, help with work the thief spawned under it until it
+ * is done.
+ * Return: the task's own return code, with *result set (result may be
+ * NULL); -EINVAL (NULL task, or a record that was never spawned or is
+ * already synced); -EPERM (called from another worker than the spawner).
+ * Ordering: every write the task made happens-before the return.
+ */
+WEFT_API int weft_sync(weft_task_t *task, void **result);
+
+/* A body for weft_parallel_for(): work on [begin, end); 0 or -errno. */
+typedef int (*weft_range_fn)(void *ctx, size_t begin, size_t end);
+
+/*
+ * weft_parallel_for() - call fn on pieces covering [begin, end), splitting
+ * lazily: a range is split in two only while the worker's own deque is
+ * empty (others may be hungry), never below grain items. grain 0 picks one
+ * from the range and the number of workers.
+ * Return: 0, or the first nonzero code a piece returned (the other pieces
+ * still run); -EINVAL (NULL pool or fn, begin > end).
+ * Context: any thread; from a worker of the same pool it runs in place.
+ */
+WEFT_API int weft_parallel_for(weft_pool_t *pool, size_t begin, size_t end,
+                               size_t grain, weft_range_fn fn, void *ctx);
+
+/*
+ * weft_pool_current() - the pool whose worker runs the caller, or NULL.
+ * weft_worker_index() - that worker's index in [0, workers), or -1.
+ */
+WEFT_API weft_pool_t *weft_pool_current(void);
+WEFT_API int weft_worker_index(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEFT_POOL_H */

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* error.c - weft_strerror() and the assertion failure path. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <weft/common.h>
+
+#include "internal.h"
+
+WEFT_API const char *
+weft_strerror(int err)
+{
+    if (err > 0)
+        err = -err;
+    switch (err) {
+    case WEFT_OK:
+        return "success";
+    case WEFT_EINVAL:
+        return "invalid argument";
+    case WEFT_ENOMEM:
+        return "out of memory";
+    case WEFT_EAGAIN:
+        return "resource temporarily unavailable";
+    case WEFT_EBUSY:
+        return "busy: already running or done";
+    case WEFT_ENOENT:
+        return "nothing left";
+    case WEFT_EPERM:
+        return "not permitted in this context";
+    case WEFT_EDEADLK:
+        return "would deadlock";
+    case WEFT_ETIMEDOUT:
+        return "deadline passed";
+    case WEFT_ECANCELED:
+        return "cancelled";
+    case WEFT_ESHUTDOWN:
+        return "shut down";
+    case WEFT_EOVERFLOW:
+        return "count would overflow";
+    case WEFT_EPIPE:
+        return "broken";
+    default:
+        return "unknown error";
+    }
+}
+
+_Noreturn void
+weft__assert_fail(const char *what, const char *file, int line)
+{
+    fprintf(stderr, "weft: assertion failed: %s (%s:%d)\n", what, file, line);
+    abort();
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* internal.h - weft__ cross-file declarations shared by the runtime. */
+#ifndef WEFT_INTERNAL_H
+#define WEFT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <weft/common.h>
+
+#define weft_likely(x)   __builtin_expect(!!(x), 1)
+#define weft_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Invariants that, broken, mean memory is already corrupt: abort loudly. */
+#define WEFT_ASSERT(cond)                                                      \
+    do {                                                                       \
+        if (weft_unlikely(!(cond)))                                            \
+            weft__assert_fail(#cond, __FILE__, __LINE__);                      \
+    } while (0)
+_Noreturn void weft__assert_fail(const char *what, const char *file, int line);
+
+/*
+ * The one allocation path of the runtime (alloc.c). Every site goes through
+ * it, so a test build can make each one fail in turn (issue "Reliability").
+ */
+void *weft__malloc(size_t n);
+void *weft__calloc(size_t n, size_t size);
+void *weft__aligned_alloc(size_t align, size_t n);
+void weft__free(void *p);
+
+/* clock.c: deadline (absolute CLOCK_MONOTONIC ns) to a timespec. */
+struct timespec;
+void weft__ns_to_timespec(uint64_t ns, struct timespec *ts);
+
+#endif /* WEFT_INTERNAL_H */
