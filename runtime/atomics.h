@@ -13,11 +13,11 @@
 #define WEFT_PAD_ALIGN 128
 
 #if defined(__SANITIZE_THREAD__)
-#  define WEFT_TSAN 1
-#elif defined(__has_feature)
-#  if __has_feature(thread_sanitizer)
 #    define WEFT_TSAN 1
-#  endif
+#elif defined(__has_feature)
+#    if __has_feature(thread_sanitizer)
+#        define WEFT_TSAN 1
+#    endif
 #endif
 
 /*
@@ -30,9 +30,9 @@
  */
 #define WEFT_FENCE_SC() atomic_thread_fence(memory_order_seq_cst)
 #ifdef WEFT_TSAN
-#  define WEFT_MO_FENCED(mo) memory_order_seq_cst
+#    define WEFT_MO_FENCED(mo) memory_order_seq_cst
 #else
-#  define WEFT_MO_FENCED(mo) (mo)
+#    define WEFT_MO_FENCED(mo) (mo)
 #endif
 
 /*
@@ -42,18 +42,18 @@
 #ifdef WEFT_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
-#  define WEFT_HB_RELEASE(p) __tsan_release((void *)(p))
-#  define WEFT_HB_ACQUIRE(p) __tsan_acquire((void *)(p))
+#    define WEFT_HB_RELEASE(p) __tsan_release((void *)(p))
+#    define WEFT_HB_ACQUIRE(p) __tsan_acquire((void *)(p))
 #else
-#  define WEFT_HB_RELEASE(p) ((void)(p))
-#  define WEFT_HB_ACQUIRE(p) ((void)(p))
+#    define WEFT_HB_RELEASE(p) ((void)(p))
+#    define WEFT_HB_ACQUIRE(p) ((void)(p))
 #endif
 
 /* A polite spin: pause on x86, nothing elsewhere (no inline asm needed). */
 #if defined(__x86_64__) || defined(__i386__)
-#  define WEFT_CPU_RELAX() __builtin_ia32_pause()
+#    define WEFT_CPU_RELAX() __builtin_ia32_pause()
 #else
-#  define WEFT_CPU_RELAX() ((void)0)
+#    define WEFT_CPU_RELAX() ((void)0)
 #endif
 
 #endif /* WEFT_ATOMICS_H */

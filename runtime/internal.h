@@ -13,10 +13,10 @@
 #define weft_unlikely(x) __builtin_expect(!!(x), 0)
 
 /* Invariants that, broken, mean memory is already corrupt: abort loudly. */
-#define WEFT_ASSERT(cond)                                                      \
-    do {                                                                       \
-        if (weft_unlikely(!(cond)))                                            \
-            weft__assert_fail(#cond, __FILE__, __LINE__);                      \
+#define WEFT_ASSERT(cond)                                 \
+    do {                                                  \
+        if (weft_unlikely(!(cond)))                       \
+            weft__assert_fail(#cond, __FILE__, __LINE__); \
     } while (0)
 _Noreturn void weft__assert_fail(const char *what, const char *file, int line);
 

@@ -65,22 +65,22 @@ weft__ring_size(const struct weft__ring *r)
     return ck_ring_size(&r->ring);
 }
 
-#define WEFT__RING_OPS(mode)                                                   \
-    static inline bool weft__ring_enqueue_##mode(struct weft__ring *r,         \
-                                                 void *p)                      \
-    {                                                                          \
-        /* [R1] release: writes to *p before the enqueue. */                   \
-        WEFT_HB_RELEASE(&r->ring);                                             \
-        return ck_ring_enqueue_##mode(&r->ring, r->buf, p);                    \
-    }                                                                          \
-    static inline bool weft__ring_dequeue_##mode(struct weft__ring *r,         \
-                                                 void **p)                     \
-    {                                                                          \
-        if (!ck_ring_dequeue_##mode(&r->ring, r->buf, p))                      \
-            return false;                                                      \
-        /* [R1] acquire: pairs with the release before the enqueue. */         \
-        WEFT_HB_ACQUIRE(&r->ring);                                             \
-        return true;                                                           \
+#define WEFT__RING_OPS(mode)                                           \
+    static inline bool weft__ring_enqueue_##mode(struct weft__ring *r, \
+                                                 void *p)              \
+    {                                                                  \
+        /* [R1] release: writes to *p before the enqueue. */           \
+        WEFT_HB_RELEASE(&r->ring);                                     \
+        return ck_ring_enqueue_##mode(&r->ring, r->buf, p);            \
+    }                                                                  \
+    static inline bool weft__ring_dequeue_##mode(struct weft__ring *r, \
+                                                 void **p)             \
+    {                                                                  \
+        if (!ck_ring_dequeue_##mode(&r->ring, r->buf, p))              \
+            return false;                                              \
+        /* [R1] acquire: pairs with the release before the enqueue. */ \
+        WEFT_HB_ACQUIRE(&r->ring);                                     \
+        return true;                                                   \
     }
 
 WEFT__RING_OPS(spsc)

@@ -17,9 +17,9 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__) && !defined(WEFT_STATIC)
-#  define WEFT_API __attribute__((visibility("default")))
+#    define WEFT_API __attribute__((visibility("default")))
 #else
-#  define WEFT_API
+#    define WEFT_API
 #endif
 
 #define WEFT_VERSION_MAJOR 0

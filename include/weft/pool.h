@@ -36,7 +36,10 @@ struct weft_pool_opts {
     unsigned spin;    /* idle rounds before parking; 0: default (64) */
     const char *name; /* worker thread names "weft-<name>-<n>"; NULL: "pool" */
 };
-#define WEFT_POOL_OPTS_INIT {sizeof(struct weft_pool_opts), 0, 0, NULL}
+#define WEFT_POOL_OPTS_INIT                       \
+    {                                             \
+        sizeof(struct weft_pool_opts), 0, 0, NULL \
+    }
 
 /* The most workers one pool may have. */
 #define WEFT_POOL_MAX_WORKERS 1024u

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * deque.h - the per-worker Chase-Lev work-stealing deque (private).
+ *
+ * Concurrency protocol (Chase-Lev; C11 version of Le et al., PPoPP'13).
+ * The owner pushes and pops at bottom; thieves steal at top; top only grows.
+ * [D1] push: slot store, then release-store bottom        -> read by [D3]
+ * [D2] pop:  store bottom; SC fence; load top             <-> [D3]
+ * [D3] steal: acquire-load top; SC fence; acquire-load bottom; then the
+ *      array (acquire, pairs with [D5]) and the slot
+ * [D4] one element left: a seq_cst CAS on top picks the one winner between
+ *      pop and steal; steals always CAS top.
+ * [D5] grow: copy the live slots, release-store the new array; old arrays
+ *      stay allocated until the deque is destroyed (a thief may still read
+ *      one), so no reclamation scheme is needed.
+ * Owner-only functions (push, pop) are inline: they are the spawn/sync fast
+ * path. WEFT_MUTATE (CMake) re-introduces one classic bug for the mutation
+ * check in CI: 1 = [D1] relaxed, 2 = [D4] CAS skipped in pop, 3 = [D2] fence
+ * dropped.
+ */
+#ifndef WEFT_DEQUE_H
+#define WEFT_DEQUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomics.h"
+#include "internal.h"
+#include "job.h"
+
+#ifndef WEFT_MUTATE
+#    define WEFT_MUTATE 0
+#endif
+
+struct weft__dq_array {
+    int64_t mask;
+    struct weft__dq_array *retired; /* owner-only: older arrays */
+    _Atomic(struct weft__job *) slot[];
+};
+
+struct weft__deque {
+    /* Thieves write top; the owner writes bottom: separate lines. */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic int64_t top;
+    _Alignas(WEFT_PAD_ALIGN) _Atomic int64_t bottom;
+    _Atomic(struct weft__dq_array *) array;
+};
+
+/* Results of a steal attempt. */
+enum weft__steal { WEFT_STEAL_OK, WEFT_STEAL_EMPTY, WEFT_STEAL_LOST };
+
+int weft__deque_init(struct weft__deque *dq, unsigned log2_slots);
+void weft__deque_fini(struct weft__deque *dq);
+/* Owner-only slow path: double the array. NULL on allocation failure. */
+struct weft__dq_array *weft__deque_grow(struct weft__deque *dq,
+                                        struct weft__dq_array *a, int64_t t,
+                                        int64_t b);
+/* Thieves: take the oldest job whose index is >= min (0: any). */
+enum weft__steal weft__deque_steal(struct weft__deque *dq, int64_t min,
+                                   struct weft__job **out);
+
+/* Owner-only: push a job. false only when the array cannot grow. */
+static inline bool
+weft__deque_push(struct weft__deque *dq, struct weft__job *job)
+{
+    /* relaxed: only the owner writes bottom. */
+    int64_t b = atomic_load_explicit(&dq->bottom, memory_order_relaxed);
+    /* acquire: pairs with the thieves' CAS on top, so a slot is reused only
+     * after the thief that took it has read it. */
+    int64_t t = atomic_load_explicit(&dq->top, memory_order_acquire);
+    /* relaxed: only the owner writes array. */
+    struct weft__dq_array *a =
+        atomic_load_explicit(&dq->array, memory_order_relaxed);
+
+    if (weft_unlikely(b - t > a->mask)) {
+        a = weft__deque_grow(dq, a, t, b);
+        if (a == NULL)
+            return false;
+    }
+    /* relaxed: published by the release store of bottom below. */
+    atomic_store_explicit(&a->slot[b & a->mask], job, memory_order_relaxed);
+#if WEFT_MUTATE == 1
+    /* MUTATION 1: [D1] weakened; a thief may read a stale slot. */
+    atomic_store_explicit(&dq->bottom, b + 1, memory_order_relaxed);
+#else
+    /* [D1] release: the slot and the job's fields before bottom; pairs with
+     * the acquire load of bottom in steal [D3]. */
+    atomic_store_explicit(&dq->bottom, b + 1, memory_order_release);
+#endif
+    return true;
+}
+
+/* Owner-only: take the newest job, or NULL when the deque is empty. */
+static inline struct weft__job *
+weft__deque_pop(struct weft__deque *dq)
+{
+    /* relaxed: only the owner writes bottom and array. */
+    int64_t b = atomic_load_explicit(&dq->bottom, memory_order_relaxed) - 1;
+    struct weft__dq_array *a =
+        atomic_load_explicit(&dq->array, memory_order_relaxed);
+    struct weft__job *job;
+    int64_t t;
+
+    /* [D2] relaxed (seq_cst under TSan): ordered by the fence below. */
+    atomic_store_explicit(&dq->bottom, b, WEFT_MO_FENCED(memory_order_relaxed));
+#if WEFT_MUTATE != 3
+    /* [D2] the store of bottom must be visible before top is read, or a
+     * thief and the owner can both take the last job. Pairs with [D3]. */
+    WEFT_FENCE_SC();
+#endif
+    /* [D2] relaxed (seq_cst under TSan): ordered by the fence above. */
+    t = atomic_load_explicit(&dq->top, WEFT_MO_FENCED(memory_order_relaxed));
+    if (weft_likely(t < b)) {
+        /* relaxed: more than one job left, no thief can reach slot b. */
+        return atomic_load_explicit(&a->slot[b & a->mask],
+                                    memory_order_relaxed);
+    }
+    if (t == b) {
+        /* relaxed: the CAS below decides who owns it. */
+        job = atomic_load_explicit(&a->slot[b & a->mask], memory_order_relaxed);
+#if WEFT_MUTATE == 2
+        /* MUTATION 2: [D4] CAS skipped; a thief may take the job too. */
+        atomic_store_explicit(&dq->top, t + 1, memory_order_relaxed);
+#else
+        /* [D4] seq_cst: the one winner between this pop and a steal. */
+        if (!atomic_compare_exchange_strong_explicit(&dq->top, &t, t + 1,
+                                                     memory_order_seq_cst,
+                                                     memory_order_relaxed))
+            job = NULL;
+#endif
+        /* relaxed: the deque is empty either way; owner-only. */
+        atomic_store_explicit(&dq->bottom, b + 1, memory_order_relaxed);
+        return job;
+    }
+    /* Empty: restore bottom (relaxed: owner-only, nothing published). */
+    atomic_store_explicit(&dq->bottom, b + 1, memory_order_relaxed);
+    return NULL;
+}
+
+/* A racy emptiness hint for the idle path (relaxed: only a hint, the
+ * sleep/wake handshake in park.c does the real ordering). */
+static inline bool
+weft__deque_maybe_nonempty(struct weft__deque *dq)
+{
+    int64_t t = atomic_load_explicit(&dq->top, memory_order_relaxed);
+    int64_t b = atomic_load_explicit(&dq->bottom, memory_order_relaxed);
+    return b > t;
+}
+
+/* Owner-only: the index the next push will use (for "spawned under"). */
+static inline int64_t
+weft__deque_bottom(struct weft__deque *dq)
+{
+    /* relaxed: only the owner writes bottom. */
+    return atomic_load_explicit(&dq->bottom, memory_order_relaxed);
+}
+
+#endif /* WEFT_DEQUE_H */

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * future.c - the future state machine: submit, run exactly once or cancel,
+ * wait (helping when on a worker), done callbacks, reference counts.
+ *
+ * state: PENDING -> RUNNING -> DONE, or PENDING -> CANCELLED; plus a
+ * WAITERS bit set by sleepers.
+ * [F1] claim: CAS PENDING -> RUNNING (or CANCELLED) picks the one party
+ *      that runs or cancels: the queue's exec, a waiter running it inline,
+ *      or weft_future_cancel(). Every task therefore ends exactly once.
+ * [F2] completion: result and rc written, then exchange to DONE (acq_rel);
+ *      readers acquire-load the state, so the task's writes happen-before
+ *      weft_future_result() returns. If WAITERS was set, wake them all.
+ * [F3] callbacks: a Treiber stack; push is a release CAS; completion
+ *      exchanges the head for CLOSED (acq_rel) and runs what it got. A push
+ *      that finds CLOSED runs the callback itself: each runs exactly once.
+ * [F4] runner/base: release-stored by the runner before the task runs;
+ *      a waiting worker acquire-loads runner to help only under it.
+ * References: the submitter's and the queue's (dropped by exec, which every
+ * queued job gets exactly once, run or not).
+ */
+#include <limits.h>
+#include <sched.h>
+#include <string.h>
+
+#include <weft/future.h>
+
+#include "futex.h"
+#include "worker.h"
+
+enum {
+    F_PENDING = 0,
+    F_RUNNING = 1,
+    F_DONE = 2,
+    F_CANCELLED = 3,
+    F_STATE = 3,
+    F_WAITERS = 4
+};
+
+struct cb_node {
+    weft_future_cb cb;
+    void *ctx;
+    struct cb_node *next;
+};
+#define CB_CLOSED ((struct cb_node *)(uintptr_t)1)
+
+struct weft_future {
+    struct weft__job job;
+    weft_fn fn;
+    void *arg;
+    void *result;
+    int rc;
+    _Atomic uint32_t state;
+    _Atomic uint32_t refs;
+    _Atomic(struct weft__worker *) runner; /* [F4] */
+    int64_t base;
+    _Atomic(struct cb_node *) cbs; /* [F3] */
+};
+
+static void
+run_callbacks(weft_future_t *f)
+{
+    /* [F3] acq_rel: takes every pushed node; later pushes see CLOSED. */
+    struct cb_node *n =
+        atomic_exchange_explicit(&f->cbs, CB_CLOSED, memory_order_acq_rel);
+    struct cb_node *rev = NULL;
+
+    while (n != NULL) { /* oldest first */
+        struct cb_node *next = n->next;
+        n->next = rev;
+        rev = n;
+        n = next;
+    }
+    while (rev != NULL) {
+        struct cb_node *next = rev->next;
+        rev->cb(f, rev->ctx);
+        weft__free(rev);
+        rev = next;
+    }
+}
+
+/* After the final state is in place: wake sleepers, run callbacks. */
+static void
+finish(weft_future_t *f, uint32_t old)
+{
+    if (old & F_WAITERS)
+        weft__futex_wake(&f->state, INT_MAX);
+    run_callbacks(f);
+}
+
+/* [F1] claim a pending future: move it to `to`. Returns the old state
+ * (with its WAITERS bit) on success, UINT32_MAX if it was not pending. */
+static uint32_t
+claim(weft_future_t *f, uint32_t to)
+{
+    /* relaxed: the CAS below validates it. */
+    uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
+
+    while ((s & F_STATE) == F_PENDING) {
+        /* [F1] acquire: the submitter's writes to f and arg before the
+         * task runs (already ordered by the queue; this keeps TSan's view
+         * simple); relaxed on failure: retried. */
+        if (atomic_compare_exchange_weak_explicit(
+                &f->state, &s, (s & F_WAITERS) | to, memory_order_acquire,
+                memory_order_relaxed))
+            return s;
+    }
+    return UINT32_MAX;
+}
+
+static void
+future_run(weft_future_t *f, struct weft__worker *self)
+{
+    void *result = NULL;
+    uint32_t old;
+
+    f->base = self ? weft__deque_bottom(&self->dq) : 0;
+    /* [F4] release: base before runner. */
+    atomic_store_explicit(&f->runner, self, memory_order_release);
+    f->rc = f->fn(f->arg, &result);
+    f->result = result;
+    /* [F2] acq_rel: rc/result before DONE; reads WAITERS. */
+    old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
+    finish(f, old);
+}
+
+static void
+future_exec(struct weft__job *job, struct weft__worker *self)
+{
+    weft_future_t *f = (weft_future_t *)job;
+
+    if (claim(f, F_RUNNING) != UINT32_MAX)
+        future_run(f, self);
+    weft_future_release(f); /* the queue's reference */
+}
+
+WEFT_API int
+weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
+{
+    struct weft__worker *self = weft__self;
+    weft_future_t *f;
+    int rc;
+
+    if (pool == NULL || fn == NULL || out == NULL)
+        return -EINVAL;
+    f = (weft_future_t *)weft__malloc(sizeof(*f));
+    if (f == NULL)
+        return -ENOMEM;
+    f->job.exec = future_exec;
+    f->fn = fn;
+    f->arg = arg;
+    f->result = NULL;
+    f->rc = 0;
+    f->base = 0;
+    /* relaxed: not shared yet; the queue push publishes f. */
+    atomic_store_explicit(&f->state, F_PENDING, memory_order_relaxed);
+    atomic_store_explicit(&f->refs, 2, memory_order_relaxed);
+    atomic_store_explicit(&f->runner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&f->cbs, NULL, memory_order_relaxed);
+    if (self != NULL && self->pool == pool) {
+        /* From our own worker: its deque (accepted during shutdown too,
+         * the owner drains it before leaving). */
+        rc = weft__push_local(self, &f->job) ? 0 : -ENOMEM;
+    } else {
+        rc = weft__lane_push(pool, &f->job);
+    }
+    if (rc != 0) {
+        weft__free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+static int
+outcome(weft_future_t *f, uint32_t s, void **result)
+{
+    if ((s & F_STATE) == F_CANCELLED)
+        return -ECANCELED;
+    if (result != NULL)
+        *result = f->result;
+    return f->rc;
+}
+
+WEFT_API int
+weft_future_result(weft_future_t *f, weft_deadline_t deadline, void **result)
+{
+    struct weft__worker *self = weft__self;
+    unsigned spins = 0;
+    uint32_t s;
+
+    if (f == NULL)
+        return -EINVAL;
+    /* [F2] acquire: pairs with the completion exchange. */
+    s = atomic_load_explicit(&f->state, memory_order_acquire);
+    if ((s & F_STATE) >= F_DONE)
+        return outcome(f, s, result);
+    /* On a worker: run it here if nobody has started it. */
+    if (self != NULL && claim(f, F_RUNNING) != UINT32_MAX) {
+        future_run(f, self);
+        s = atomic_load_explicit(&f->state, memory_order_acquire);
+        return outcome(f, s, result);
+    }
+    for (;;) {
+        s = atomic_load_explicit(&f->state, memory_order_acquire);
+        if ((s & F_STATE) >= F_DONE)
+            return outcome(f, s, result);
+        if (deadline == WEFT_DEADLINE_POLL)
+            return -ETIMEDOUT;
+        if (self != NULL) {
+            /* [F4] acquire: pairs with the runner's release. */
+            struct weft__worker *r =
+                atomic_load_explicit(&f->runner, memory_order_acquire);
+            if (r == self)
+                return -EDEADLK; /* a task waiting on itself */
+            if (r != NULL && weft__help_under(self, r, f->base)) {
+                spins = 0;
+                continue;
+            }
+        }
+        if (++spins < 64) {
+            WEFT_CPU_RELAX();
+            continue;
+        }
+        if (weft_now_ns() >= deadline)
+            return -ETIMEDOUT;
+        /* relaxed: the futex re-checks the value; the loop re-reads with
+         * acquire. */
+        if ((s & F_WAITERS) == 0 &&
+            !atomic_compare_exchange_weak_explicit(&f->state, &s, s | F_WAITERS,
+                                                   memory_order_relaxed,
+                                                   memory_order_relaxed))
+            continue;
+        /* A worker naps briefly so that it can go back to helping. */
+        weft__futex_wait(&f->state, s | F_WAITERS,
+                         self != NULL &&
+                                 deadline - weft_now_ns() > 100 * WEFT_NS_PER_US
+                             ? weft_now_ns() + 100 * WEFT_NS_PER_US
+                             : deadline);
+        spins = 32;
+    }
+}
+
+WEFT_API bool
+weft_future_done(const weft_future_t *f)
+{
+    /* acquire: true means the task's writes are visible ([F2]). */
+    return f != NULL && (atomic_load_explicit(&f->state, memory_order_acquire) &
+                         F_STATE) >= F_DONE;
+}
+
+WEFT_API bool
+weft_future_running(const weft_future_t *f)
+{
+    /* relaxed: a snapshot; nothing is read through it. */
+    return f != NULL && (atomic_load_explicit(&f->state, memory_order_relaxed) &
+                         F_STATE) == F_RUNNING;
+}
+
+WEFT_API bool
+weft_future_cancelled(const weft_future_t *f)
+{
+    /* relaxed: a snapshot; nothing is read through it. */
+    return f != NULL && (atomic_load_explicit(&f->state, memory_order_relaxed) &
+                         F_STATE) == F_CANCELLED;
+}
+
+WEFT_API int
+weft_future_cancel(weft_future_t *f)
+{
+    uint32_t old;
+
+    if (f == NULL)
+        return -EINVAL;
+    old = claim(f, F_CANCELLED);
+    if (old != UINT32_MAX) {
+        finish(f, old);
+        return 0;
+    }
+    /* relaxed: a snapshot of a final or running state. */
+    return (atomic_load_explicit(&f->state, memory_order_relaxed) & F_STATE) ==
+                   F_CANCELLED
+               ? 0
+               : -EBUSY;
+}
+
+WEFT_API int
+weft_future_on_done(weft_future_t *f, weft_future_cb cb, void *ctx)
+{
+    struct cb_node *n;
+    struct cb_node *head;
+
+    if (f == NULL || cb == NULL)
+        return -EINVAL;
+    /* acquire: pairs with [F3]'s exchange, so CLOSED implies done. */
+    head = atomic_load_explicit(&f->cbs, memory_order_acquire);
+    if (head == CB_CLOSED) {
+        cb(f, ctx);
+        return 0;
+    }
+    n = (struct cb_node *)weft__malloc(sizeof(*n));
+    if (n == NULL)
+        return -ENOMEM;
+    n->cb = cb;
+    n->ctx = ctx;
+    do {
+        if (head == CB_CLOSED) {
+            weft__free(n);
+            cb(f, ctx);
+            return 0;
+        }
+        n->next = head;
+        /* [F3] release: the node before it is reachable; acquire on
+         * failure: a CLOSED head implies completion. */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &f->cbs, &head, n, memory_order_release, memory_order_acquire));
+    return 0;
+}
+
+WEFT_API int
+weft_future_retain(weft_future_t *f)
+{
+    if (f == NULL)
+        return -EINVAL;
+    /* relaxed: the caller already holds a reference. */
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+    return 0;
+}
+
+WEFT_API void
+weft_future_release(weft_future_t *f)
+{
+    if (f == NULL)
+        return;
+    /* acq_rel: every use of f happens-before the free by the last one. */
+    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    weft__free(f);
+}

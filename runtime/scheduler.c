@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scheduler.c - pool lifecycle, the worker loop and stealing.
+ *
+ * Where a worker looks for work, in order: its own deque (LIFO), its own
+ * ring in every outside thread's lane (FIFO), then random victims' deques
+ * (oldest first) and the other rings of the lanes. After `spin` empty
+ * rounds it parks (park.c).
+ *
+ * Shutdown protocol (weft_pool_destroy):
+ * [S1] state = CLOSED (seq_cst): outside submissions now fail; lane.c waits
+ *      for submissions already past their check ([L1] there).
+ * [S2] state = EXIT, then every parked worker is woken. A worker leaves
+ *      only when it finds no work anywhere, so everything queued runs; work
+ *      that running tasks spawn lands on their own deques, which their
+ *      owners drain before leaving.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <weft/pool.h>
+
+#include "asym.h"
+#include "worker.h"
+
+__thread struct weft__worker *weft__self
+    __attribute__((tls_model("initial-exec")));
+
+static _Atomic uint64_t next_pool_id = 1;
+
+static inline uint64_t
+rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    return x;
+}
+
+bool
+weft__same_pool(const struct weft__worker *self, const struct weft__worker *w)
+{
+    const struct weft_pool *pool = self->pool;
+    /* Address comparison only: w is never dereferenced here. */
+    return (uintptr_t)w >= (uintptr_t)pool->workers &&
+           (uintptr_t)w < (uintptr_t)(pool->workers + pool->nworkers);
+}
+
+bool
+weft__help_under(struct weft__worker *self, struct weft__worker *runner,
+                 int64_t base)
+{
+    struct weft__job *job;
+
+    if (runner == self || !weft__same_pool(self, runner))
+        return false;
+    if (weft__deque_steal(&runner->dq, base, &job) != WEFT_STEAL_OK)
+        return false;
+    job->exec(job, self);
+    return true;
+}
+
+static bool
+steal_round(struct weft__worker *self)
+{
+    struct weft_pool *pool = self->pool;
+    unsigned n = pool->nworkers;
+    struct weft__job *job;
+
+    if (n < 2)
+        return false;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned v = (unsigned)(rng_next(&self->rng) % n);
+        if (v == self->id)
+            continue;
+        if (weft__deque_steal(&pool->workers[v].dq, 0, &job) == WEFT_STEAL_OK) {
+            job->exec(job, self);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+weft__find_and_run(struct weft__worker *self)
+{
+    struct weft__job *job = weft__deque_pop(&self->dq);
+
+    if (job == NULL)
+        job = weft__lane_take(self, false);
+    if (job == NULL) {
+        if (steal_round(self))
+            return true;
+        job = weft__lane_take(self, true);
+    }
+    if (job == NULL)
+        return false;
+    job->exec(job, self);
+    return true;
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct weft__worker *self = (struct weft__worker *)arg;
+    struct weft_pool *pool = self->pool;
+    unsigned rounds = 0;
+    char name[48];
+
+    weft__self = self;
+    snprintf(name, sizeof(name), "weft-%s-%u", pool->name, self->id);
+    name[15] = '\0'; /* the kernel keeps 15 characters */
+    pthread_setname_np(pthread_self(), name);
+    for (;;) {
+        if (weft__find_and_run(self)) {
+            rounds = 0;
+            continue;
+        }
+        /* acquire: pairs with the release store of EXIT [S2]. */
+        if (atomic_load_explicit(&pool->state, memory_order_acquire) ==
+                WEFT_POOL_EXIT &&
+            !weft__work_visible(pool))
+            break;
+        if (++rounds < pool->spin) {
+            /* Back off between looks: a worker polling a lane too often
+             * pulls the producer's cache line away on every item. */
+            if (rounds % 8 == 0)
+                sched_yield();
+            else
+                for (unsigned k = 0; k < 16; k++)
+                    WEFT_CPU_RELAX();
+            continue;
+        }
+        rounds = 0;
+        weft__park(self);
+    }
+    weft__self = NULL;
+    return NULL;
+}
+
+static unsigned
+cpus_available(void)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    return 1;
+}
+
+/* The options this version knows; later fields are read only if present
+ * in opts->size. */
+#define OPTS_V1_SIZE \
+    (offsetof(struct weft_pool_opts, name) + sizeof(const char *))
+
+static void
+pool_free(struct weft_pool *pool, unsigned ndeques)
+{
+    for (unsigned i = 0; i < ndeques; i++)
+        weft__deque_fini(&pool->workers[i].dq);
+    weft__lanes_fini(pool);
+    pthread_mutex_destroy(&pool->lane_lock);
+    weft__free(pool->workers);
+    weft__free(pool);
+}
+
+/* Stop and join the first `started` workers (creation failure, destroy). */
+static void
+pool_stop(struct weft_pool *pool, unsigned started)
+{
+    /* [S2] release: pairs with the acquire loads in worker_main/park. */
+    atomic_store_explicit(&pool->state, WEFT_POOL_EXIT, memory_order_seq_cst);
+    weft__wake_all(pool);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(pool->workers[i].thread, NULL);
+}
+
+WEFT_API int
+weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
+{
+    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+    struct weft_pool *pool;
+    unsigned i;
+    int rc;
+
+    if (out == NULL)
+        return -EINVAL;
+    *out = NULL;
+    weft__asym_init();
+    if (opts != NULL) {
+        if (opts->size < OPTS_V1_SIZE)
+            return -EINVAL;
+        memcpy(&o, opts, OPTS_V1_SIZE);
+    }
+    if (o.workers == 0)
+        o.workers = cpus_available();
+    if (o.workers > WEFT_POOL_MAX_WORKERS)
+        return -EINVAL;
+    pool =
+        (struct weft_pool *)weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*pool));
+    if (pool == NULL)
+        return -ENOMEM;
+    memset(pool, 0, sizeof(*pool));
+    pool->id = atomic_fetch_add_explicit(&next_pool_id, 1,
+                                         memory_order_relaxed); /* unique */
+    pool->nworkers = o.workers;
+    pool->spin = o.spin ? o.spin : 64;
+    snprintf(pool->name, sizeof(pool->name), "%s", o.name ? o.name : "pool");
+    pthread_mutex_init(&pool->lane_lock, NULL);
+    pool->workers = (struct weft__worker *)weft__aligned_alloc(
+        WEFT_PAD_ALIGN, sizeof(struct weft__worker) * o.workers);
+    if (pool->workers == NULL) {
+        pthread_mutex_destroy(&pool->lane_lock);
+        weft__free(pool);
+        return -ENOMEM;
+    }
+    memset(pool->workers, 0, sizeof(struct weft__worker) * o.workers);
+    rc = weft__lanes_init(pool);
+    for (i = 0; rc == 0 && i < o.workers; i++) {
+        struct weft__worker *w = &pool->workers[i];
+        w->pool = pool;
+        w->id = i;
+        w->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ pool->id;
+        w->lane_start = i;
+        rc = weft__deque_init(&w->dq, 10);
+    }
+    if (rc != 0) {
+        pool_free(pool, i > 0 ? i - 1 : 0);
+        return rc;
+    }
+    for (i = 0; i < o.workers; i++) {
+        if (pthread_create(&pool->workers[i].thread, NULL, worker_main,
+                           &pool->workers[i]) != 0) {
+            pool_stop(pool, i);
+            pool_free(pool, o.workers);
+            return -EAGAIN;
+        }
+    }
+    *out = pool;
+    return 0;
+}
+
+WEFT_API int
+weft_pool_destroy(weft_pool_t *pool)
+{
+    if (pool == NULL)
+        return -EINVAL;
+    if (weft__self != NULL && weft__self->pool == pool)
+        return -EDEADLK;
+    /* [S1] seq_cst; the heavy fence in weft__lanes_quiesce() pairs it
+     * with [L1] in lane.c. */
+    atomic_store_explicit(&pool->state, WEFT_POOL_CLOSED, memory_order_seq_cst);
+    weft__lanes_quiesce(pool);
+    pool_stop(pool, pool->nworkers);
+    pool_free(pool, pool->nworkers);
+    return 0;
+}
+
+WEFT_API unsigned
+weft_pool_workers(const weft_pool_t *pool)
+{
+    return pool ? pool->nworkers : 0;
+}
+
+WEFT_API weft_pool_t *
+weft_pool_current(void)
+{
+    return weft__self ? weft__self->pool : NULL;
+}
+
+WEFT_API int
+weft_worker_index(void)
+{
+    return weft__self ? (int)weft__self->id : -1;
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * task.c - fork-join: weft_spawn/weft_sync on caller-owned records,
+ * weft_pool_run and weft_parallel_for.
+ *
+ * Concurrency protocol for one record:
+ * [T1] spawn writes the record, then pushes it (deque [D1] publishes it).
+ * [T2] the thief release-stores runner (with base written before it);
+ *      the owner acquire-loads runner to help only under it.
+ * [T3] the thief writes result and rc, then exchanges state to DONE
+ *      (acq_rel); the owner's acquire load of DONE pairs with it, so the
+ *      task's writes happen-before weft_sync() returns. If the owner had
+ *      set WAITER before sleeping, the thief wakes it. After [T3] the
+ *      thief never touches the record again (it may be gone): the futex
+ *      wake is by address only.
+ */
+#include <limits.h>
+#include <sched.h>
+#include <string.h>
+
+#include <weft/future.h>
+#include <weft/pool.h>
+
+#include "futex.h"
+#include "worker.h"
+
+enum { TASK_SPAWNED = 1, TASK_DONE = 2, TASK_WAITER = 4 };
+
+struct weft__task {
+    struct weft__job job;
+    weft_fn fn;
+    void *arg;
+    void *result;
+    struct weft__worker *owner; /* NULL once synced */
+    _Atomic(struct weft__worker *) runner;
+    int64_t base; /* runner's deque bottom when it started [T2] */
+    int rc;
+    _Atomic uint32_t state;
+};
+_Static_assert(sizeof(struct weft__task) <= sizeof(weft_task_t),
+               "weft_task_t is too small for the task record");
+_Static_assert(_Alignof(struct weft__task) <= _Alignof(weft_task_t),
+               "weft_task_t is under-aligned for the task record");
+
+static void
+task_exec(struct weft__job *job, struct weft__worker *self)
+{
+    struct weft__task *t = (struct weft__task *)job;
+    void *result = NULL;
+    uint32_t old;
+
+    t->base = weft__deque_bottom(&self->dq);
+    /* [T2] release: base before runner; pairs with the owner's acquire. */
+    atomic_store_explicit(&t->runner, self, memory_order_release);
+    t->rc = t->fn(t->arg, &result);
+    t->result = result;
+    /* [T3] acq_rel: publishes rc/result; reads WAITER set by the owner. */
+    old = atomic_exchange_explicit(&t->state, TASK_DONE, memory_order_acq_rel);
+    if (old & TASK_WAITER)
+        weft__futex_wake(&t->state, INT_MAX);
+}
+
+WEFT_API int
+weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
+{
+    struct weft__task *t = (struct weft__task *)task;
+    struct weft__worker *self = weft__self;
+
+    if (task == NULL || fn == NULL)
+        return -EINVAL;
+    if (self == NULL)
+        return -EPERM;
+    t->job.exec = task_exec;
+    t->fn = fn;
+    t->arg = arg;
+    t->owner = self;
+    /* relaxed: [T1] the deque push publishes the record. */
+    atomic_store_explicit(&t->runner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&t->state, TASK_SPAWNED, memory_order_relaxed);
+    if (weft_unlikely(!weft__push_local(self, &t->job)))
+        task_exec(&t->job, self); /* deque cannot grow: run it now */
+    return 0;
+}
+
+/* Wait for a stolen task, helping only with what its thief spawned. */
+static void
+wait_stolen(struct weft__worker *self, struct weft__task *t)
+{
+    unsigned idle = 0;
+    uint32_t s;
+
+    /* [T3] acquire: pairs with the thief's exchange. */
+    while (((s = atomic_load_explicit(&t->state, memory_order_acquire)) &
+            TASK_DONE) == 0) {
+        /* [T2] acquire: pairs with the thief's release of runner. */
+        struct weft__worker *r =
+            atomic_load_explicit(&t->runner, memory_order_acquire);
+        if (r != NULL && weft__help_under(self, r, t->base)) {
+            idle = 0;
+            continue;
+        }
+        if (++idle < 128) {
+            WEFT_CPU_RELAX();
+            continue;
+        }
+        if (idle < 256) {
+            sched_yield();
+            continue;
+        }
+        /* relaxed on failure: the loop re-reads with acquire. */
+        if (atomic_compare_exchange_weak_explicit(
+                &t->state, &s, s | TASK_WAITER, memory_order_relaxed,
+                memory_order_relaxed))
+            weft__futex_wait(&t->state, s | TASK_WAITER,
+                             weft_now_ns() + 100 * WEFT_NS_PER_US);
+        idle = 0; /* woken or timed out: help again before sleeping */
+    }
+}
+
+WEFT_API int
+weft_sync(weft_task_t *task, void **result)
+{
+    struct weft__task *t = (struct weft__task *)task;
+    struct weft__worker *self = weft__self;
+    struct weft__job *job;
+    void *res = NULL;
+    int rc;
+
+    if (task == NULL)
+        return -EINVAL;
+    if (self == NULL)
+        return -EPERM;
+    if (t->owner != self)
+        return t->owner == NULL ? -EINVAL : -EPERM;
+    /* relaxed: TASK_DONE set by this thread (out-of-order run) needs no
+     * ordering; a thief's DONE is re-read with acquire in wait_stolen. */
+    while ((atomic_load_explicit(&t->state, memory_order_relaxed) &
+            TASK_DONE) == 0) {
+        job = weft__deque_pop(&self->dq);
+        if (weft_likely(job == &t->job)) {
+            t->owner = NULL;
+            rc = t->fn(t->arg, &res);
+            if (result != NULL)
+                *result = res;
+            return rc;
+        }
+        if (job == NULL) {
+            wait_stolen(self, t);
+            break;
+        }
+        job->exec(job, self); /* spawned after t and not yet synced */
+    }
+    /* acquire: pairs with [T3] (already ordered if we ran it ourselves). */
+    (void)atomic_load_explicit(&t->state, memory_order_acquire);
+    t->owner = NULL;
+    if (result != NULL)
+        *result = t->result;
+    return t->rc;
+}
+
+WEFT_API int
+weft_pool_run(weft_pool_t *pool, weft_fn fn, void *arg, void **result)
+{
+    weft_future_t *f;
+    void *res = NULL;
+    int rc;
+
+    if (pool == NULL || fn == NULL)
+        return -EINVAL;
+    if (weft__self != NULL && weft__self->pool == pool) {
+        rc = fn(arg, &res);
+    } else {
+        rc = weft_pool_submit(pool, fn, arg, &f);
+        if (rc != 0)
+            return rc;
+        rc = weft_future_result(f, WEFT_DEADLINE_NEVER, &res);
+        weft_future_release(f);
+    }
+    if (result != NULL)
+        *result = res;
+    return rc;
+}
+
+/* --- parallel_for: lazy binary splitting ------------------------------- */
+
+struct pfor {
+    weft_range_fn fn;
+    void *ctx;
+    size_t grain;
+    _Atomic int err; /* the first nonzero code */
+};
+
+struct pfor_range {
+    struct pfor *p;
+    size_t begin, end;
+};
+
+static void
+pfor_piece(struct pfor *p, size_t b, size_t e)
+{
+    int rc = p->fn(p->ctx, b, e);
+    int zero = 0;
+
+    /* relaxed: read after every piece was synced (sync orders it). */
+    if (rc != 0)
+        atomic_compare_exchange_strong_explicit(
+            &p->err, &zero, rc, memory_order_relaxed, memory_order_relaxed);
+}
+
+static int pfor_task(void *arg, void **result);
+
+/* Split while our deque is empty (someone took the last half, so others
+ * may be hungry); otherwise eat grain-sized pieces from the front. */
+static void
+pfor_range(struct pfor *p, size_t b, size_t e)
+{
+    struct weft__worker *self = weft__self;
+
+    while (e - b > p->grain) {
+        if (!weft__deque_maybe_nonempty(&self->dq)) {
+            struct pfor_range right = {p, b + (e - b) / 2, e};
+            weft_task_t t;
+            memset(&t, 0, sizeof(t));
+            weft_spawn(&t, pfor_task, &right);
+            pfor_range(p, b, right.begin);
+            weft_sync(&t, NULL);
+            return;
+        }
+        pfor_piece(p, b, b + p->grain);
+        b += p->grain;
+    }
+    if (e > b)
+        pfor_piece(p, b, e);
+}
+
+static int
+pfor_task(void *arg, void **result)
+{
+    struct pfor_range *r = (struct pfor_range *)arg;
+
+    (void)result;
+    pfor_range(r->p, r->begin, r->end);
+    return 0;
+}
+
+WEFT_API int
+weft_parallel_for(weft_pool_t *pool, size_t begin, size_t end, size_t grain,
+                  weft_range_fn fn, void *ctx)
+{
+    struct pfor p;
+    struct pfor_range all;
+    int rc;
+
+    if (pool == NULL || fn == NULL || begin > end)
+        return -EINVAL;
+    if (begin == end)
+        return 0;
+    if (grain == 0) {
+        grain = (end - begin) / (8 * (size_t)weft_pool_workers(pool));
+        if (grain == 0)
+            grain = 1;
+    }
+    p.fn = fn;
+    p.ctx = ctx;
+    p.grain = grain;
+    atomic_init(&p.err, 0);
+    all.p = &p;
+    all.begin = begin;
+    all.end = end;
+    rc = weft_pool_run(pool, pfor_task, &all, NULL);
+    if (rc != 0)
+        return rc;
+    /* relaxed: weft_pool_run's completion ordered every piece before. */
+    return atomic_load_explicit(&p.err, memory_order_relaxed);
+}

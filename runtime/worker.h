@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.h - the pool, its workers and the calls between scheduler.c
+ * (worker loop, stealing), park.c (sleep/wake), lane.c (submissions from
+ * outside threads), task.c (fork-join) and future.c.
+ */
+#ifndef WEFT_WORKER_H
+#define WEFT_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <weft/pool.h>
+
+#include "atomics.h"
+#include "deque.h"
+#include "internal.h"
+#include "job.h"
+
+#define WEFT_IDLE_WORDS ((WEFT_POOL_MAX_WORKERS + 63) / 64)
+#define WEFT_MAX_LANES  256
+
+struct weft__lane;
+
+struct weft__worker {
+    struct weft__deque dq; /* top and bottom on lines of their own */
+    _Alignas(WEFT_PAD_ALIGN) struct weft_pool *pool;
+    unsigned id;
+    uint64_t rng;        /* owner-only: victim choice */
+    unsigned lane_start; /* owner-only: where the lane scan starts */
+    pthread_t thread;
+    /* 1 while parked; the waker stores 0 (futex word, park.c). */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t parked;
+};
+
+struct weft_pool {
+    uint64_t id; /* unique for the process's life: lane caches key on it */
+    unsigned nworkers;
+    unsigned spin;
+    char name[16];
+    struct weft__worker *workers; /* nworkers of them, each padded */
+
+    /* Idle workers: a bit each, and their count (park.c). */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t idle[WEFT_IDLE_WORDS];
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t nidle;
+
+    /* 1: outside submissions refused; 2: workers exit when out of work. */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state;
+
+    /* Lanes (lane.c): published with release, count only grows. */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic(struct weft__lane *) lanes[WEFT_MAX_LANES];
+    _Atomic uint32_t nlanes;
+    struct weft__lane *shared_lane; /* MPMC, for threads beyond the lanes */
+    pthread_mutex_t lane_lock;      /* lane claim/release: slow path only */
+};
+
+enum { WEFT_POOL_RUNNING = 0, WEFT_POOL_CLOSED = 1, WEFT_POOL_EXIT = 2 };
+
+/* The worker running on this thread, or NULL (scheduler.c). */
+extern __thread struct weft__worker *weft__self
+    __attribute__((tls_model("initial-exec")));
+
+/* scheduler.c: run one job found anywhere; false if none was found. */
+bool weft__find_and_run(struct weft__worker *self);
+/* scheduler.c: steal only jobs spawned under a job that `runner` started
+ * when its deque bottom was `base` (helping while waiting). */
+bool weft__help_under(struct weft__worker *self, struct weft__worker *runner,
+                      int64_t base);
+/* true if w is a worker of self's pool (no dereference of w). */
+bool weft__same_pool(const struct weft__worker *self,
+                     const struct weft__worker *w);
+
+/* park.c */
+void weft__park(struct weft__worker *self);
+void weft__wake_one(struct weft_pool *pool);
+void weft__wake_all(struct weft_pool *pool);
+bool weft__work_visible(struct weft_pool *pool);
+
+/* Call after making work visible to other workers: wakes one if some are
+ * idle. The check is relaxed: a deque job is always reached by its owner
+ * anyway, so a missed wake-up here costs parallelism for a moment, never
+ * progress. Lanes use weft__lane_push(), which orders it properly. */
+static inline void
+weft__maybe_wake(struct weft_pool *pool)
+{
+    /* relaxed: a hint (see above). */
+    if (weft_unlikely(
+            atomic_load_explicit(&pool->nidle, memory_order_relaxed) != 0))
+        weft__wake_one(pool);
+}
+
+/* lane.c */
+int weft__lanes_init(struct weft_pool *pool);
+void weft__lanes_fini(struct weft_pool *pool);
+int weft__lane_push(struct weft_pool *pool, struct weft__job *job);
+struct weft__job *weft__lane_take(struct weft__worker *self, bool steal);
+bool weft__lanes_nonempty(struct weft_pool *pool);
+void weft__lanes_quiesce(struct weft_pool *pool);
+
+/* Push a job from a worker onto its own deque; false if it cannot grow. */
+static inline bool
+weft__push_local(struct weft__worker *self, struct weft__job *job)
+{
+    if (!weft__deque_push(&self->dq, job))
+        return false;
+    weft__maybe_wake(self->pool);
+    return true;
+}
+
+#endif /* WEFT_WORKER_H */

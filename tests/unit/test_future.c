@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT */
+/* test_future - submission, results, errors, cancel, callbacks, waiting
+ * on workers (inline run, no unrelated work), futures outliving pools. */
+#include <check.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <weft.h>
+
+#include "weft_test.h"
+
+static weft_pool_t *
+make_pool(unsigned workers)
+{
+    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+    weft_pool_t *p = NULL;
+
+    o.workers = workers;
+    ck_assert_int_eq(weft_pool_create(&o, &p), 0);
+    return p;
+}
+
+static int
+square(void *arg, void **res)
+{
+    long x = (long)arg;
+    *res = (void *)(x * x);
+    return 0;
+}
+
+static int
+fails(void *arg, void **res)
+{
+    (void)res;
+    return (int)(long)arg;
+}
+
+/* Blocks its worker until `gate` opens. */
+static _Atomic int gate;
+static _Atomic int blocker_started;
+
+static int
+blocker(void *arg, void **res)
+{
+    (void)arg;
+    (void)res;
+    atomic_store(&blocker_started, 1);
+    while (!atomic_load(&gate))
+        sched_yield();
+    return 0;
+}
+
+static void
+wait_started(void)
+{
+    while (!atomic_load(&blocker_started))
+        sched_yield();
+}
+
+START_TEST(submit_and_result)
+{
+    weft_pool_t *p = make_pool(2);
+    weft_future_t *fs[100];
+    void *r;
+
+    for (long i = 0; i < 100; i++)
+        ck_assert_int_eq(weft_pool_submit(p, square, (void *)i, &fs[i]), 0);
+    for (long i = 0; i < 100; i++) {
+        r = NULL;
+        ck_assert_int_eq(weft_future_result(fs[i], WEFT_DEADLINE_NEVER, &r), 0);
+        ck_assert_int_eq((long)r, i * i);
+        ck_assert(weft_future_done(fs[i]));
+        ck_assert(!weft_future_running(fs[i]));
+        ck_assert(!weft_future_cancelled(fs[i]));
+        /* a second read gives the same answer */
+        ck_assert_int_eq(weft_future_result(fs[i], WEFT_DEADLINE_POLL, NULL),
+                         0);
+        weft_future_release(fs[i]);
+    }
+    weft_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(task_error_reaches_reader)
+{
+    weft_pool_t *p = make_pool(2);
+    weft_future_t *f;
+
+    ck_assert_int_eq(weft_pool_submit(p, fails, (void *)(long)-EIO, &f), 0);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_NEVER, NULL), -EIO);
+    weft_future_release(f);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(bad_input)
+{
+    weft_pool_t *p = make_pool(1);
+    weft_future_t *f = NULL;
+
+    ck_assert_int_eq(weft_pool_submit(NULL, square, NULL, &f), -EINVAL);
+    ck_assert_int_eq(weft_pool_submit(p, NULL, NULL, &f), -EINVAL);
+    ck_assert_int_eq(weft_pool_submit(p, square, NULL, NULL), -EINVAL);
+    ck_assert_int_eq(weft_future_result(NULL, 0, NULL), -EINVAL);
+    ck_assert_int_eq(weft_future_cancel(NULL), -EINVAL);
+    ck_assert_int_eq(weft_future_on_done(NULL, NULL, NULL), -EINVAL);
+    ck_assert_int_eq(weft_future_retain(NULL), -EINVAL);
+    ck_assert(!weft_future_done(NULL));
+    ck_assert(!weft_future_running(NULL));
+    ck_assert(!weft_future_cancelled(NULL));
+    weft_future_release(NULL); /* ignored */
+    ck_assert_int_eq(weft_pool_submit(p, square, NULL, &f), 0);
+    ck_assert_int_eq(weft_future_on_done(f, NULL, NULL), -EINVAL);
+    weft_future_release(f);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(deadlines)
+{
+    weft_pool_t *p = make_pool(1);
+    weft_future_t *f;
+    uint64_t t0;
+
+    atomic_store(&gate, 0);
+    atomic_store(&blocker_started, 0);
+    ck_assert_int_eq(weft_pool_submit(p, blocker, NULL, &f), 0);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, NULL),
+                     -ETIMEDOUT);
+    t0 = weft_now_ns();
+    ck_assert_int_eq(weft_future_result(f, t0 - 1, NULL), -ETIMEDOUT);
+    ck_assert_int_eq(
+        weft_future_result(f, weft_deadline_in(20 * WEFT_NS_PER_MS), NULL),
+        -ETIMEDOUT);
+    ck_assert_uint_ge(weft_now_ns() - t0, 20 * WEFT_NS_PER_MS);
+    ck_assert(!weft_future_done(f));
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_NEVER, NULL), 0);
+    weft_future_release(f);
+    ck_assert_uint_eq(weft_deadline_in(UINT64_MAX), WEFT_DEADLINE_NEVER);
+    ck_assert_uint_ne(weft_deadline_in(0), WEFT_DEADLINE_POLL);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+static _Atomic int cb_calls;
+
+static void
+count_cb(weft_future_t *f, void *ctx)
+{
+    (void)f;
+    atomic_fetch_add(&cb_calls, (int)(long)ctx);
+}
+
+START_TEST(cancel_pending_and_running)
+{
+    weft_pool_t *p = make_pool(1);
+    weft_future_t *b, *f;
+
+    atomic_store(&gate, 0);
+    atomic_store(&blocker_started, 0);
+    atomic_store(&cb_calls, 0);
+    ck_assert_int_eq(weft_pool_submit(p, blocker, NULL, &b), 0);
+    wait_started();
+    ck_assert(weft_future_running(b));
+    ck_assert_int_eq(weft_future_cancel(b), -EBUSY);
+    ck_assert_int_eq(weft_pool_submit(p, square, (void *)3L, &f), 0);
+    ck_assert_int_eq(weft_future_on_done(f, count_cb, (void *)1L), 0);
+    ck_assert_int_eq(weft_future_cancel(f), 0);
+    ck_assert_int_eq(weft_future_cancel(f), 0); /* idempotent */
+    ck_assert(weft_future_cancelled(f));
+    ck_assert(weft_future_done(f));
+    ck_assert_int_eq(atomic_load(&cb_calls), 1); /* ran on cancel */
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_NEVER, NULL),
+                     -ECANCELED);
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(weft_future_result(b, WEFT_DEADLINE_NEVER, NULL), 0);
+    ck_assert_int_eq(weft_future_cancel(b), -EBUSY); /* done */
+    weft_future_release(f);
+    weft_future_release(b);
+    weft_pool_destroy(p);
+    ck_assert_int_eq(atomic_load(&cb_calls), 1); /* never twice */
+}
+END_TEST
+
+START_TEST(callbacks_once_each)
+{
+    weft_pool_t *p = make_pool(2);
+    weft_future_t *f;
+
+    atomic_store(&cb_calls, 0);
+    atomic_store(&gate, 0);
+    atomic_store(&blocker_started, 0);
+    ck_assert_int_eq(weft_pool_submit(p, blocker, NULL, &f), 0);
+    ck_assert_int_eq(weft_future_on_done(f, count_cb, (void *)1L), 0);
+    ck_assert_int_eq(weft_future_on_done(f, count_cb, (void *)10L), 0);
+    ck_assert_int_eq(atomic_load(&cb_calls), 0);
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_NEVER, NULL), 0);
+    /* Callbacks run before waiters could see it done? Not promised; wait
+     * for both to land. */
+    while (atomic_load(&cb_calls) != 11)
+        sched_yield();
+    /* Already done: runs at once, on the caller. */
+    ck_assert_int_eq(weft_future_on_done(f, count_cb, (void *)100L), 0);
+    ck_assert_int_eq(atomic_load(&cb_calls), 111);
+    weft_future_release(f);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+START_TEST(refcount_and_outliving_the_pool)
+{
+    weft_pool_t *p = make_pool(2);
+    weft_future_t *f;
+    void *r = NULL;
+
+    ck_assert_int_eq(weft_pool_submit(p, square, (void *)9L, &f), 0);
+    ck_assert_int_eq(weft_future_retain(f), 0);
+    weft_future_release(f);
+    weft_pool_destroy(p); /* runs it, then the pool is gone */
+    ck_assert(weft_future_done(f));
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, &r), 0);
+    ck_assert_int_eq((long)r, 81);
+    weft_future_release(f);
+}
+END_TEST
+
+/* 1000 nested futures on a single worker: each level submits the next and
+ * waits for it; the wait runs the child inline. */
+static int
+nested(void *arg, void **res)
+{
+    long depth = (long)arg;
+    weft_future_t *f;
+    void *r = NULL;
+    int rc;
+
+    if (depth == 0) {
+        *res = (void *)0L;
+        return 0;
+    }
+    rc = weft_pool_submit(weft_pool_current(), nested, (void *)(depth - 1), &f);
+    if (rc != 0)
+        return rc;
+    rc = weft_future_result(f, WEFT_DEADLINE_NEVER, &r);
+    weft_future_release(f);
+    *res = (void *)((long)r + 1);
+    return rc;
+}
+
+START_TEST(nested_futures_one_worker)
+{
+    weft_pool_t *p = make_pool(1);
+    void *r = NULL;
+
+    ck_assert_int_eq(weft_pool_run(p, nested, (void *)1000L, &r), 0);
+    ck_assert_int_eq((long)r, 1000);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* A waiter holding a lock is never handed an unrelated task: while `held`
+ * is set by the waiting task on its thread, an unrelated task must not run
+ * on that thread. */
+static _Thread_local int lock_held;
+static _Atomic int violations;
+static _Atomic int unrelated_ran;
+
+static int
+unrelated(void *arg, void **res)
+{
+    (void)arg;
+    (void)res;
+    if (lock_held)
+        atomic_fetch_add(&violations, 1);
+    atomic_fetch_add(&unrelated_ran, 1);
+    return 0;
+}
+
+static int
+slow_child(void *arg, void **res)
+{
+    (void)arg;
+    (void)res;
+    for (int i = 0; i < 200; i++)
+        sched_yield();
+    return 0;
+}
+
+static int
+lock_holder(void *arg, void **res)
+{
+    weft_pool_t *p = (weft_pool_t *)arg;
+    weft_future_t *f;
+    int rc;
+
+    (void)res;
+    lock_held = 1;
+    rc = weft_pool_submit(p, slow_child, NULL, &f);
+    if (rc == 0) {
+        rc = weft_future_result(f, WEFT_DEADLINE_NEVER, NULL);
+        weft_future_release(f);
+    }
+    lock_held = 0;
+    return rc;
+}
+
+START_TEST(waiter_gets_no_unrelated_work)
+{
+    for (unsigned workers = 1; workers <= 2; workers++) {
+        weft_pool_t *p = make_pool(workers);
+        weft_future_t *h[8], *u[64];
+
+        atomic_store(&violations, 0);
+        atomic_store(&unrelated_ran, 0);
+        for (int i = 0; i < 8; i++) {
+            ck_assert_int_eq(weft_pool_submit(p, lock_holder, p, &h[i]), 0);
+            for (int k = 0; k < 8; k++)
+                ck_assert_int_eq(
+                    weft_pool_submit(p, unrelated, NULL, &u[i * 8 + k]), 0);
+        }
+        for (int i = 0; i < 8; i++) {
+            ck_assert_int_eq(
+                weft_future_result(h[i], WEFT_DEADLINE_NEVER, NULL), 0);
+            weft_future_release(h[i]);
+        }
+        for (int i = 0; i < 64; i++) {
+            ck_assert_int_eq(
+                weft_future_result(u[i], WEFT_DEADLINE_NEVER, NULL), 0);
+            weft_future_release(u[i]);
+        }
+        ck_assert_int_eq(atomic_load(&unrelated_ran), 64);
+        ck_assert_int_eq(atomic_load(&violations), 0);
+        weft_pool_destroy(p);
+    }
+}
+END_TEST
+
+static int
+wait_on_self(void *arg, void **res)
+{
+    weft_future_t **slot = (weft_future_t **)arg;
+    (void)res;
+    while (*(weft_future_t *volatile *)slot == NULL)
+        sched_yield();
+    return weft_future_result(*slot, WEFT_DEADLINE_NEVER, NULL);
+}
+
+START_TEST(task_waiting_on_itself)
+{
+    weft_pool_t *p = make_pool(1);
+    static weft_future_t *self_f;
+    weft_future_t *f;
+
+    self_f = NULL;
+    ck_assert_int_eq(weft_pool_submit(p, wait_on_self, &self_f, &f), 0);
+    __atomic_store_n(&self_f, f, __ATOMIC_RELEASE);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_NEVER, NULL),
+                     -EDEADLK);
+    weft_future_release(f);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+static Suite *
+future_suite(void)
+{
+    Suite *s = suite_create("future");
+    TCase *tc = tcase_create("future");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, submit_and_result);
+    tcase_add_test(tc, task_error_reaches_reader);
+    tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, deadlines);
+    tcase_add_test(tc, cancel_pending_and_running);
+    tcase_add_test(tc, callbacks_once_each);
+    tcase_add_test(tc, refcount_and_outliving_the_pool);
+    tcase_add_test(tc, nested_futures_one_worker);
+    tcase_add_test(tc, waiter_gets_no_unrelated_work);
+    tcase_add_test(tc, task_waiting_on_itself);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(future_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
