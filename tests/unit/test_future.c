@@ -342,10 +342,13 @@ static int
 wait_on_self(void *arg, void **res)
 {
     weft_future_t **slot = (weft_future_t **)arg;
+
     (void)res;
-    while (*(weft_future_t *volatile *)slot == NULL)
+    weft_future_t *f;
+
+    while ((f = __atomic_load_n(slot, __ATOMIC_ACQUIRE)) == NULL)
         sched_yield();
-    return weft_future_result(*slot, WEFT_DEADLINE_NEVER, NULL);
+    return weft_future_result(f, WEFT_DEADLINE_NEVER, NULL);
 }
 
 START_TEST(task_waiting_on_itself)
