@@ -128,9 +128,28 @@ static void
 future_exec(struct weft__job *job, struct weft__worker *self)
 {
     weft_future_t *f = (weft_future_t *)job;
+    uint32_t old;
 
-    if (claim(f, F_RUNNING) != UINT32_MAX)
+    /* relaxed: a flag; a future that slips past it just runs. */
+    if (weft_unlikely(atomic_load_explicit(&self->pool->cancelling,
+                                           memory_order_relaxed))) {
+        old = claim(f, F_CANCELLED);
+        if (old != UINT32_MAX)
+            finish(f, old);
+    } else if (claim(f, F_RUNNING) != UINT32_MAX) {
         future_run(f, self);
+    }
+    weft_future_release(f); /* the queue's reference */
+}
+
+void
+weft__future_job_cancel(struct weft__job *job)
+{
+    weft_future_t *f = (weft_future_t *)job;
+    uint32_t old = claim(f, F_CANCELLED);
+
+    if (old != UINT32_MAX)
+        finish(f, old);
     weft_future_release(f); /* the queue's reference */
 }
 

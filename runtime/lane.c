@@ -379,3 +379,23 @@ weft__lanes_nonempty(struct weft_pool *pool)
     }
     return weft__ring_size(&pool->shared_lane->rings[0]) != 0;
 }
+
+void
+weft__lanes_cancel_all(struct weft_pool *pool)
+{
+    /* acquire: pairs with [L3]. */
+    uint32_t n = atomic_load_explicit(&pool->nlanes, memory_order_acquire);
+    void *job;
+
+    /* The caller is one more consumer of every ring: the rings are
+     * multi-consumer, so this races safely with the workers. */
+    for (uint32_t i = 0; i < n; i++) {
+        struct weft__lane *lane =
+            atomic_load_explicit(&pool->lanes[i], memory_order_relaxed);
+        for (unsigned r = 0; r < lane->nrings; r++)
+            while (weft__ring_dequeue_spmc(&lane->rings[r], &job))
+                weft__future_job_cancel((struct weft__job *)job);
+    }
+    while (weft__ring_dequeue_mpmc(&pool->shared_lane->rings[0], &job))
+        weft__future_job_cancel((struct weft__job *)job);
+}

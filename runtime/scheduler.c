@@ -7,7 +7,7 @@
  * (oldest first) and the other rings of the lanes. After `spin` empty
  * rounds it parks (park.c).
  *
- * Shutdown protocol (weft_pool_destroy):
+ * Shutdown protocol (weft_pool_shutdown):
  * [S1] state = CLOSED (seq_cst): outside submissions now fail; lane.c waits
  *      for submissions already past their check ([L1] there).
  * [S2] state = EXIT, then every parked worker is woken. A worker leaves
@@ -16,6 +16,7 @@
  *      owners drain before leaving.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include <weft/pool.h>
 
 #include "asym.h"
+#include "futex.h"
 #include "worker.h"
 
 __thread struct weft__worker *weft__self
@@ -141,6 +143,9 @@ worker_main(void *arg)
         weft__park(self);
     }
     weft__self = NULL;
+    /* release: this worker's last writes before shutdown sees it gone. */
+    atomic_fetch_sub_explicit(&pool->live, 1, memory_order_release);
+    weft__futex_wake(&pool->live, INT_MAX);
     return NULL;
 }
 
@@ -162,6 +167,7 @@ cpus_available(void)
 static void
 pool_free(struct weft_pool *pool, unsigned ndeques)
 {
+    pthread_mutex_destroy(&pool->shutdown_lock);
     for (unsigned i = 0; i < ndeques; i++)
         weft__deque_fini(&pool->workers[i].dq);
     weft__lanes_fini(pool);
@@ -213,9 +219,11 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
     pool->spin = o.spin ? o.spin : 64;
     snprintf(pool->name, sizeof(pool->name), "%s", o.name ? o.name : "pool");
     pthread_mutex_init(&pool->lane_lock, NULL);
+    pthread_mutex_init(&pool->shutdown_lock, NULL);
     pool->workers = (struct weft__worker *)weft__aligned_alloc(
         WEFT_PAD_ALIGN, sizeof(struct weft__worker) * o.workers);
     if (pool->workers == NULL) {
+        pthread_mutex_destroy(&pool->shutdown_lock);
         pthread_mutex_destroy(&pool->lane_lock);
         weft__free(pool);
         return -ENOMEM;
@@ -234,6 +242,8 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
         pool_free(pool, i > 0 ? i - 1 : 0);
         return rc;
     }
+    /* relaxed: published to the workers by pthread_create. */
+    atomic_store_explicit(&pool->live, o.workers, memory_order_relaxed);
     for (i = 0; i < o.workers; i++) {
         if (pthread_create(&pool->workers[i].thread, NULL, worker_main,
                            &pool->workers[i]) != 0) {
@@ -247,17 +257,58 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
 }
 
 WEFT_API int
-weft_pool_destroy(weft_pool_t *pool)
+weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
 {
-    if (pool == NULL)
+    const unsigned known = WEFT_SHUTDOWN_DRAIN | WEFT_SHUTDOWN_CANCEL_PENDING;
+    uint32_t live;
+    int rc = 0;
+
+    if (pool == NULL || (flags & ~known) != 0 || flags == known)
         return -EINVAL;
     if (weft__self != NULL && weft__self->pool == pool)
         return -EDEADLK;
+    pthread_mutex_lock(&pool->shutdown_lock);
+    if (pool->joined)
+        goto out;
+    if (flags & WEFT_SHUTDOWN_CANCEL_PENDING)
+        /* relaxed: read by future_exec as a hint; [S2] publishes it. */
+        atomic_store_explicit(&pool->cancelling, 1, memory_order_relaxed);
     /* [S1] seq_cst; the heavy fence in weft__lanes_quiesce() pairs it
      * with [L1] in lane.c. */
     atomic_store_explicit(&pool->state, WEFT_POOL_CLOSED, memory_order_seq_cst);
     weft__lanes_quiesce(pool);
-    pool_stop(pool, pool->nworkers);
+    if (flags & WEFT_SHUTDOWN_CANCEL_PENDING)
+        weft__lanes_cancel_all(pool); /* now, even if every worker is busy */
+    /* [S2] seq_cst: pairs with [P1] via the idle bits in wake_all. */
+    atomic_store_explicit(&pool->state, WEFT_POOL_EXIT, memory_order_seq_cst);
+    weft__wake_all(pool);
+    /* acquire: pairs with each worker's release on exit. */
+    while ((live = atomic_load_explicit(&pool->live, memory_order_acquire)) !=
+           0) {
+        if (weft__futex_wait(&pool->live, live, deadline) == -ETIMEDOUT &&
+            atomic_load_explicit(&pool->live, memory_order_acquire) != 0) {
+            rc = -ETIMEDOUT;
+            goto out;
+        }
+    }
+    for (unsigned i = 0; i < pool->nworkers; i++)
+        pthread_join(pool->workers[i].thread, NULL);
+    pool->joined = true;
+out:
+    pthread_mutex_unlock(&pool->shutdown_lock);
+    return rc;
+}
+
+WEFT_API int
+weft_pool_destroy(weft_pool_t *pool)
+{
+    int rc;
+
+    if (pool == NULL)
+        return -EINVAL;
+    rc = weft_pool_shutdown(pool, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER);
+    if (rc != 0)
+        return rc; /* -EDEADLK: from one of its own workers */
     pool_free(pool, pool->nworkers);
     return 0;
 }

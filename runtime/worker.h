@@ -47,6 +47,10 @@ struct weft_pool {
 
     /* 1: outside submissions refused; 2: workers exit when out of work. */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state;
+    _Atomic uint32_t cancelling; /* WEFT_SHUTDOWN_CANCEL_PENDING in force */
+    _Atomic uint32_t live;       /* workers not yet exited (futex word) */
+    bool joined;                 /* under shutdown_lock */
+    pthread_mutex_t shutdown_lock;
 
     /* Lanes (lane.c): published with release, count only grows. */
     _Alignas(WEFT_PAD_ALIGN) _Atomic(struct weft__lane *) lanes[WEFT_MAX_LANES];
@@ -97,6 +101,11 @@ int weft__lane_push(struct weft_pool *pool, struct weft__job *job);
 struct weft__job *weft__lane_take(struct weft__worker *self, bool steal);
 bool weft__lanes_nonempty(struct weft_pool *pool);
 void weft__lanes_quiesce(struct weft_pool *pool);
+/* Take every job left in the lanes and cancel it (they are all futures). */
+void weft__lanes_cancel_all(struct weft_pool *pool);
+
+/* future.c: cancel a queued future job and drop the queue's reference. */
+void weft__future_job_cancel(struct weft__job *job);
 
 /* Push a job from a worker onto its own deque; false if it cannot grow. */
 static inline bool

@@ -55,14 +55,39 @@ WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,
                               weft_pool_t **out);
 
 /*
- * weft_pool_destroy() - run everything already queued, join the workers,
- * free the pool. Futures of the pool stay valid (they are reference
- * counted) and are all complete when this returns.
+ * weft_pool_destroy() - weft_pool_shutdown(pool, WEFT_SHUTDOWN_DRAIN,
+ * WEFT_DEADLINE_NEVER) unless already shut down, then free the pool.
+ * Futures of the pool stay valid (they are reference counted) and are all
+ * complete when this returns.
  * Return: 0; -EINVAL (NULL); -EDEADLK when called from one of the pool's own
  * workers (the pool is left untouched).
  * Context: any thread but the pool's own workers; one call per pool.
  */
 WEFT_API int weft_pool_destroy(weft_pool_t *pool);
+
+/* How weft_pool_shutdown() treats work that has not started. */
+#define WEFT_SHUTDOWN_DRAIN          0x1u /* run everything queued (default) */
+#define WEFT_SHUTDOWN_CANCEL_PENDING 0x2u /* cancel futures not yet started */
+
+/*
+ * weft_pool_shutdown() - stop accepting outside submissions (they return
+ * -ESHUTDOWN from then on), finish or cancel what is queued, and join the
+ * workers. With WEFT_SHUTDOWN_CANCEL_PENDING, every future that has not
+ * started completes as cancelled (its waiters, callbacks and waitsets see
+ * -ECANCELED); tasks already running finish, and a future a running task
+ * waits on is still run for it. Fork-join records are always run (their
+ * spawner syncs them). Tasks running during shutdown may still submit to
+ * their own pool (the work lands on their worker's deque and is drained or
+ * cancelled like the rest); outside threads get -ESHUTDOWN.
+ * Return: 0 once every worker has exited (also on a second call);
+ * -ETIMEDOUT if they had not by the deadline (the shutdown goes on: call
+ * again, or weft_pool_destroy() which waits); -EINVAL (NULL pool, unknown
+ * flags, both modes); -EDEADLK from one of the pool's own workers.
+ * Context: any thread but the pool's workers; concurrent calls serialise.
+ * The pool must still be destroyed with weft_pool_destroy().
+ */
+WEFT_API int weft_pool_shutdown(weft_pool_t *pool, unsigned flags,
+                                weft_deadline_t deadline);
 
 /* weft_pool_workers() - the number of workers, or 0 for NULL. */
 WEFT_API unsigned weft_pool_workers(const weft_pool_t *pool);

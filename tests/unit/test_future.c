@@ -367,6 +367,104 @@ START_TEST(task_waiting_on_itself)
 }
 END_TEST
 
+struct shut_args {
+    weft_pool_t *pool;
+    unsigned flags;
+    uint64_t timeout;
+    int rc;
+};
+
+static void *
+shutdown_thread(void *arg)
+{
+    struct shut_args *a = (struct shut_args *)arg;
+    a->rc = weft_pool_shutdown(a->pool, a->flags, weft_deadline_in(a->timeout));
+    return NULL;
+}
+
+START_TEST(shutdown_cancel_pending)
+{
+    weft_pool_t *p = make_pool(1);
+    weft_future_t *b, *fs[10], *late;
+    struct shut_args a;
+    pthread_t t;
+
+    atomic_store(&gate, 0);
+    atomic_store(&blocker_started, 0);
+    atomic_store(&cb_calls, 0);
+    ck_assert_int_eq(weft_pool_submit(p, blocker, NULL, &b), 0);
+    wait_started();
+    for (long i = 0; i < 10; i++) {
+        ck_assert_int_eq(weft_pool_submit(p, square, (void *)i, &fs[i]), 0);
+        ck_assert_int_eq(weft_future_on_done(fs[i], count_cb, (void *)1L), 0);
+    }
+    /* The only worker is busy: the shutdown times out, but the pending
+     * futures are cancelled at once all the same. */
+    a.pool = p;
+    a.flags = WEFT_SHUTDOWN_CANCEL_PENDING;
+    a.timeout = 30 * WEFT_NS_PER_MS;
+    ck_assert_int_eq(pthread_create(&t, NULL, shutdown_thread, &a), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(a.rc, -ETIMEDOUT);
+    for (int i = 0; i < 10; i++) {
+        ck_assert_int_eq(weft_future_result(fs[i], WEFT_DEADLINE_POLL, NULL),
+                         -ECANCELED);
+        weft_future_release(fs[i]);
+    }
+    ck_assert_int_eq(atomic_load(&cb_calls), 10);
+    ck_assert_int_eq(weft_pool_submit(p, square, NULL, &late), -ESHUTDOWN);
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(weft_pool_shutdown(p, WEFT_SHUTDOWN_CANCEL_PENDING,
+                                        WEFT_DEADLINE_NEVER),
+                     0);
+    /* The running one finished normally. */
+    ck_assert_int_eq(weft_future_result(b, WEFT_DEADLINE_POLL, NULL), 0);
+    weft_future_release(b);
+    ck_assert_int_eq(weft_pool_shutdown(p, 0, WEFT_DEADLINE_POLL), 0);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
+static _Atomic int chain_ran;
+
+static int
+chain(void *arg, void **res)
+{
+    long n = (long)arg;
+    weft_future_t *f;
+
+    (void)res;
+    atomic_fetch_add(&chain_ran, 1);
+    /* Submitting from a task during shutdown: accepted, then drained. */
+    if (n > 0 &&
+        weft_pool_submit(weft_pool_current(), chain, (void *)(n - 1), &f) == 0)
+        weft_future_release(f);
+    return 0;
+}
+
+START_TEST(shutdown_drain_and_bad_input)
+{
+    weft_pool_t *p = make_pool(2);
+    weft_future_t *f;
+
+    atomic_store(&chain_ran, 0);
+    ck_assert_int_eq(weft_pool_shutdown(NULL, 0, 0), -EINVAL);
+    ck_assert_int_eq(weft_pool_shutdown(p, 0x80, 0), -EINVAL);
+    ck_assert_int_eq(
+        weft_pool_shutdown(
+            p, WEFT_SHUTDOWN_DRAIN | WEFT_SHUTDOWN_CANCEL_PENDING, 0),
+        -EINVAL);
+    ck_assert_int_eq(weft_pool_submit(p, chain, (void *)50L, &f), 0);
+    ck_assert_int_eq(
+        weft_pool_shutdown(p, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER), 0);
+    ck_assert_int_eq(atomic_load(&chain_ran), 51);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, NULL), 0);
+    weft_future_release(f);
+    ck_assert_int_eq(weft_pool_run(p, chain, NULL, NULL), -ESHUTDOWN);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
 static Suite *
 future_suite(void)
 {
@@ -384,6 +482,8 @@ future_suite(void)
     tcase_add_test(tc, nested_futures_one_worker);
     tcase_add_test(tc, waiter_gets_no_unrelated_work);
     tcase_add_test(tc, task_waiting_on_itself);
+    tcase_add_test(tc, shutdown_cancel_pending);
+    tcase_add_test(tc, shutdown_drain_and_bad_input);
     suite_add_tcase(s, tc);
     return s;
 }
