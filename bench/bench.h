@@ -49,6 +49,10 @@ bench_missing(const char *bench, const char *params, const char *system,
 /* Keeps the compiler from deleting a computed value. */
 #define BENCH_KEEP(x) __asm__ volatile("" : : "g"(x) : "memory")
 
+/* Makes the compiler forget what it knows about x (an lvalue), so two calls
+ * of a pure function with the same argument are not merged into one. */
+#define BENCH_HIDE(x) __asm__ volatile("" : "+r"(x) : : "memory")
+
 
 /*
  * Run parameters, read from the environment that bench/run.sh sets. Every
