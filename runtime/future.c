@@ -20,6 +20,7 @@
  * queued job gets exactly once, run or not).
  */
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 
@@ -56,6 +57,69 @@ struct weft_future {
     int64_t base;
     _Atomic(struct cb_node *) cbs; /* [F3] */
 };
+
+/*
+ * A small per-thread cache of free future objects: submit and release
+ * mostly happen on the same thread, so this skips malloc/free. Bounded
+ * (FCACHE_MAX), and emptied when the thread exits.
+ */
+#define FCACHE_MAX 1024u
+
+struct fcache {
+    weft_future_t *head; /* linked through job.exec's storage */
+    unsigned n;
+};
+
+static __thread struct fcache fcache;
+static pthread_key_t fcache_key;
+static pthread_once_t fcache_once = PTHREAD_ONCE_INIT;
+
+static void
+fcache_drain(void *unused)
+{
+    (void)unused;
+    while (fcache.head != NULL) {
+        weft_future_t *f = fcache.head;
+        fcache.head = *(weft_future_t **)f;
+        weft__free(f);
+    }
+    fcache.n = 0;
+}
+
+static void
+fcache_key_init(void)
+{
+    pthread_key_create(&fcache_key, fcache_drain);
+}
+
+static weft_future_t *
+future_alloc(void)
+{
+    weft_future_t *f = fcache.head;
+
+    if (f != NULL) {
+        fcache.head = *(weft_future_t **)f;
+        fcache.n--;
+        return f;
+    }
+    return (weft_future_t *)weft__malloc(sizeof(*f));
+}
+
+static void
+future_free(weft_future_t *f)
+{
+    if (fcache.n >= FCACHE_MAX) {
+        weft__free(f);
+        return;
+    }
+    if (fcache.n == 0) {
+        pthread_once(&fcache_once, fcache_key_init);
+        pthread_setspecific(fcache_key, &fcache); /* arm the drain */
+    }
+    *(weft_future_t **)f = fcache.head;
+    fcache.head = f;
+    fcache.n++;
+}
 
 static void
 run_callbacks(weft_future_t *f)
@@ -162,7 +226,7 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
 
     if (pool == NULL || fn == NULL || out == NULL)
         return -EINVAL;
-    f = (weft_future_t *)weft__malloc(sizeof(*f));
+    f = future_alloc();
     if (f == NULL)
         return -ENOMEM;
     f->job.exec = future_exec;
@@ -184,7 +248,7 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
         rc = weft__lane_push(pool, &f->job);
     }
     if (rc != 0) {
-        weft__free(f);
+        future_free(f);
         return rc;
     }
     *out = f;
@@ -354,5 +418,5 @@ weft_future_release(weft_future_t *f)
     /* acq_rel: every use of f happens-before the free by the last one. */
     if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
         return;
-    weft__free(f);
+    future_free(f);
 }
