@@ -117,6 +117,46 @@ wait_stolen(struct weft__worker *self, struct weft__task *t)
     }
 }
 
+/* Off the fast path: t was stolen, already ran here, or newer jobs sit
+ * above it. `job` is what the fast path popped (not t). */
+static int
+sync_slow(struct weft__worker *self, struct weft__task *t,
+          struct weft__job *job, void **result)
+{
+    void *res = NULL;
+    int rc;
+
+    for (;;) {
+        /* relaxed: DONE set by this thread (an earlier out-of-order run)
+         * needs no ordering; a thief's DONE is re-read with acquire. */
+        if (atomic_load_explicit(&t->state, memory_order_relaxed) & TASK_DONE) {
+            /* The job popped is older than t and not ours to run now. */
+            if (job != NULL && !weft__push_local(self, job))
+                job->exec(job, self);
+            break;
+        }
+        if (job == NULL) {
+            wait_stolen(self, t);
+            break;
+        }
+        job->exec(job, self); /* spawned after t and not yet synced */
+        job = weft__deque_pop(&self->dq);
+        if (job == &t->job) {
+            t->owner = NULL;
+            rc = t->fn(t->arg, &res);
+            if (result != NULL)
+                *result = res;
+            return rc;
+        }
+    }
+    /* acquire: pairs with [T3] (already ordered if we ran it ourselves). */
+    (void)atomic_load_explicit(&t->state, memory_order_acquire);
+    t->owner = NULL;
+    if (result != NULL)
+        *result = t->result;
+    return t->rc;
+}
+
 WEFT_API int
 weft_sync(weft_task_t *task, void **result)
 {
@@ -126,36 +166,19 @@ weft_sync(weft_task_t *task, void **result)
     void *res = NULL;
     int rc;
 
-    if (task == NULL)
+    if (weft_unlikely(task == NULL))
         return -EINVAL;
-    if (self == NULL)
-        return -EPERM;
-    if (t->owner != self)
-        return t->owner == NULL ? -EINVAL : -EPERM;
-    /* relaxed: TASK_DONE set by this thread (out-of-order run) needs no
-     * ordering; a thief's DONE is re-read with acquire in wait_stolen. */
-    while ((atomic_load_explicit(&t->state, memory_order_relaxed) &
-            TASK_DONE) == 0) {
-        job = weft__deque_pop(&self->dq);
-        if (weft_likely(job == &t->job)) {
-            t->owner = NULL;
-            rc = t->fn(t->arg, &res);
-            if (result != NULL)
-                *result = res;
-            return rc;
-        }
-        if (job == NULL) {
-            wait_stolen(self, t);
-            break;
-        }
-        job->exec(job, self); /* spawned after t and not yet synced */
-    }
-    /* acquire: pairs with [T3] (already ordered if we ran it ourselves). */
-    (void)atomic_load_explicit(&t->state, memory_order_acquire);
+    if (weft_unlikely(self == NULL || t->owner != self))
+        return self == NULL || t->owner != NULL ? -EPERM : -EINVAL;
+    /* Fast path: nobody stole it and it is on top of our deque. */
+    job = weft__deque_pop(&self->dq);
+    if (weft_unlikely(job != &t->job))
+        return sync_slow(self, t, job, result);
     t->owner = NULL;
+    rc = t->fn(t->arg, &res);
     if (result != NULL)
-        *result = t->result;
-    return t->rc;
+        *result = res;
+    return rc;
 }
 
 WEFT_API int
