@@ -4,7 +4,9 @@
 #define WEFT_H
 
 #include <weft/common.h>
+#include <weft/counter.h>
 #include <weft/future.h>
+#include <weft/map.h>
 #include <weft/pool.h>
 
 #endif /* WEFT_H */
