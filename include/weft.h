@@ -8,5 +8,7 @@
 #include <weft/future.h>
 #include <weft/map.h>
 #include <weft/pool.h>
+#include <weft/queue.h>
+#include <weft/sync.h>
 
 #endif /* WEFT_H */

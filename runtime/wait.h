@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wait.h - the one blocking path of the sync primitives and queues
+ * (event, sem, latch, lock, cond, barrier, queue): a short polite spin,
+ * then the scheduler's block hook, then a futex sleep.
+ *
+ * It also holds weft__ec, a futex event count for "wait until a predicate
+ * on other state holds" (queue not empty / not full / joined).
+ *
+ * Concurrency protocol of weft__ec (a Dekker handshake; no lost wake-up):
+ * [E1] waiter:   waiters += 1 (seq_cst RMW); weft__asym_heavy(); snap =
+ *                seq (acquire); re-check the predicate; sleep while
+ *                seq == snap.
+ * [E2] signaler: publish the state change; weft__asym_light() (or a full
+ *                fence, weft__ec_signal_sc); read waiters; if nonzero,
+ *                seq += 1 (release) and wake.
+ * Either the signaler sees the waiter's increment, or the waiter's re-check
+ * sees the published change (the two fences order like SC fences, asym.h).
+ * [E3] seq += 1 is a release that pairs with the waiter's acquire of seq:
+ *      a waiter whose snapshot already includes the bump sees the change
+ *      in its re-check.
+ */
+#ifndef WEFT_WAIT_H
+#define WEFT_WAIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "asym.h"
+#include "atomics.h"
+#include "futex.h"
+#include "internal.h"
+
+/*
+ * The scheduler hook. A weft worker that is about to park in a primitive
+ * calls hook(true) before the futex sleep and hook(false) after it, so the
+ * pool can hand the worker's deque to others (wake an idle worker, start a
+ * compensating thread, ...). NULL (the default): the worker just blocks;
+ * its deque stays stealable by the other workers. Plain threads never call
+ * it. Set it once, before the pool starts (relaxed is then enough; the
+ * store is release anyway).
+ */
+typedef void (*weft__block_hook_fn)(bool entering);
+void weft__set_block_hook(weft__block_hook_fn fn);
+
+/*
+ * weft__wait_u32() - block while *word == expected, until deadline.
+ * Spins briefly first (no spin for WEFT_DEADLINE_POLL).
+ * Return: 0 (value changed, woken or spurious: re-check), -ETIMEDOUT.
+ */
+int weft__wait_u32(_Atomic uint32_t *word, uint32_t expected,
+                   weft_deadline_t deadline);
+
+/* weft__wake_u32() - wake up to n sleepers of word (INT32_MAX: all). */
+static inline void
+weft__wake_u32(_Atomic uint32_t *word, int n)
+{
+    weft__futex_wake(word, n);
+}
+
+/* A polite bounded spin step: pause, and yield every 64th round. */
+void weft__spin_step(unsigned *round);
+
+struct weft__ec {
+    _Atomic uint32_t seq;     /* futex word, bumped by signalers [E2] */
+    _Atomic uint32_t waiters; /* sleepers registered [E1] */
+};
+
+static inline void
+weft__ec_init(struct weft__ec *ec)
+{
+    atomic_init(&ec->seq, 0);
+    atomic_init(&ec->waiters, 0);
+}
+
+/* [E1] register; returns the snapshot to pass to weft__ec_wait. */
+static inline uint32_t
+weft__ec_prepare(struct weft__ec *ec)
+{
+    /* [E1] seq_cst: the waiter's half of the handshake with [E2]. */
+    atomic_fetch_add_explicit(&ec->waiters, 1, memory_order_seq_cst);
+    weft__asym_heavy();
+    /* [E3] acquire: pairs with the release bump in weft__ec_bump. */
+    return atomic_load_explicit(&ec->seq, memory_order_acquire);
+}
+
+/* Sleep until seq moves past snap or the deadline: 0 or -ETIMEDOUT. */
+static inline int
+weft__ec_wait(struct weft__ec *ec, uint32_t snap, weft_deadline_t deadline)
+{
+    return weft__wait_u32(&ec->seq, snap, deadline);
+}
+
+/* Unregister (after weft__ec_prepare, whatever happened). */
+static inline void
+weft__ec_cancel(struct weft__ec *ec)
+{
+    /* relaxed: a count; only makes later signalers skip the syscall. */
+    atomic_fetch_sub_explicit(&ec->waiters, 1, memory_order_relaxed);
+}
+
+static inline void
+weft__ec_bump(struct weft__ec *ec, int n)
+{
+    /* [E3] release: the published change before the bump; pairs with
+     * the acquire in weft__ec_prepare. */
+    atomic_fetch_add_explicit(&ec->seq, 1, memory_order_release);
+    weft__futex_wake(&ec->seq, n);
+}
+
+/* [E2] the hot side: after publishing, wake up to n if anyone waits. */
+static inline void
+weft__ec_signal(struct weft__ec *ec, int n)
+{
+    weft__asym_light();
+    /* relaxed: ordered by the asymmetric fence above ([E2]). */
+    if (atomic_load_explicit(&ec->waiters,
+                             WEFT_MO_FENCED(memory_order_relaxed)) != 0)
+        weft__ec_bump(ec, n);
+}
+
+#endif /* WEFT_WAIT_H */
