@@ -10,15 +10,15 @@
  *    WEFT_HB_* annotations in ring.h and the suppressions it must run with
  *    no report at all, and every item must arrive exactly once.
  */
+#include "ring.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "ring.h"
-
-#define PRODUCERS 2
-#define CONSUMERS 2
+#define PRODUCERS    2
+#define CONSUMERS    2
 #define PER_PRODUCER 20000
 
 struct item {
@@ -69,8 +69,8 @@ consume(void *arg)
         /* relaxed: counters checked after join. */
         if (it->payload != it->id * 3 + 1)
             atomic_fetch_add_explicit(&bad, 1, memory_order_relaxed);
-        if (atomic_fetch_add_explicit(&seen[it->id], 1,
-                                      memory_order_relaxed) != 0)
+        if (atomic_fetch_add_explicit(&seen[it->id], 1, memory_order_relaxed) !=
+            0)
             atomic_fetch_add_explicit(&bad, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&consumed, 1, memory_order_relaxed);
     }
