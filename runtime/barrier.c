@@ -19,7 +19,7 @@
  */
 #include <weft/sync.h>
 
-#include "wait.h"
+#include "syncwait.h"
 
 enum { FILLING = 0, DRAINING = 1, RESETTING = -1, BROKEN = -2 };
 

@@ -16,7 +16,7 @@
 
 #include <weft/sync.h>
 
-#include "wait.h"
+#include "syncwait.h"
 
 struct cond_impl {
     _Atomic uint32_t seq;

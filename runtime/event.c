@@ -17,7 +17,7 @@
 
 #include <weft/sync.h>
 
-#include "wait.h"
+#include "syncwait.h"
 
 #define EV_SET     1u
 #define EV_WAITERS 2u

@@ -13,7 +13,7 @@
 
 #include <weft/sync.h>
 
-#include "wait.h"
+#include "syncwait.h"
 
 struct latch_impl {
     _Atomic uint32_t count;

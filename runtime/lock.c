@@ -18,7 +18,7 @@
 
 #include <weft/sync.h>
 
-#include "wait.h"
+#include "syncwait.h"
 
 struct lock_impl {
     _Atomic uint32_t state;

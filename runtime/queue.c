@@ -17,7 +17,7 @@
  * [Q1] put: under plock, check state and room; puts += 1 BEFORE the
  *      enqueue (so the task_done of that item never sees puts too small:
  *      the ring's [R1] orders puts before the consumer's dequeue); enqueue;
- *      unlock; then wait.h [E2] on not_empty.
+ *      unlock; then syncwait.h [E2] on not_empty.
  * [Q2] get: under clock, dequeue; unlock; [E2] on not_full. On empty, the
  *      state (acquire, pairs with [Q3]) decides -EAGAIN or -ESHUTDOWN; after
  *      seeing SHUT one more dequeue catches puts that finished before it.
@@ -27,7 +27,7 @@
  *      under clock and adds the dropped items to done.
  * [Q4] task_done: CAS done -> done + 1 while done < puts (seq_cst), then
  *      [E2] on joined. join: [E1] on joined, re-check done >= puts.
- * Blocked callers sleep on the event counts of wait.h ([E1]-[E3]).
+ * Blocked callers sleep on the event counts of syncwait.h ([E1]-[E3]).
  */
 #include <limits.h>
 #include <string.h>
@@ -36,7 +36,7 @@
 #include <weft/sync.h>
 
 #include "ring.h"
-#include "wait.h"
+#include "syncwait.h"
 
 enum { Q_OPEN = 0, Q_SHUT = 1, Q_IMMEDIATE = 2 };
 

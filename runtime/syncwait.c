@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wait.c - spin, then the scheduler hook, then the futex (wait.h).
+ * syncwait.c - spin, then the scheduler hook, then the futex (syncwait.h).
  * The only shared state here is the hook pointer (set once, read often).
  */
-#include "wait.h"
+#include "syncwait.h"
 
 #include <sched.h>
 

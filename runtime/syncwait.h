@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wait.h - the one blocking path of the sync primitives and queues
+ * syncwait.h - the one blocking path of the sync primitives and queues
  * (event, sem, latch, lock, cond, barrier, queue): a short polite spin,
  * then the scheduler's block hook, then a futex sleep.
  *
@@ -20,8 +20,8 @@
  *      a waiter whose snapshot already includes the bump sees the change
  *      in its re-check.
  */
-#ifndef WEFT_WAIT_H
-#define WEFT_WAIT_H
+#ifndef WEFT_SYNCWAIT_H
+#define WEFT_SYNCWAIT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -119,4 +119,4 @@ weft__ec_signal(struct weft__ec *ec, int n)
         weft__ec_bump(ec, n);
 }
 
-#endif /* WEFT_WAIT_H */
+#endif /* WEFT_SYNCWAIT_H */
