@@ -290,6 +290,87 @@ START_TEST(destroy_drains_queued_work)
 }
 END_TEST
 
+struct submitter_args {
+    weft_pool_t **pools;
+    int npools;
+    int tasks;
+    int failures;
+};
+
+static void *
+submit_some(void *arg)
+{
+    struct submitter_args *a = (struct submitter_args *)arg;
+
+    for (int i = 0; i < a->tasks; i++) {
+        weft_future_t *f;
+        weft_pool_t *p = a->pools[i % a->npools];
+        if (weft_pool_submit(p, count_one, NULL, &f) != 0) {
+            a->failures++;
+            continue;
+        }
+        if (weft_future_result(f, WEFT_DEADLINE_NEVER, NULL) != 0)
+            a->failures++;
+        weft_future_release(f);
+    }
+    return NULL;
+}
+
+/* More outside threads than lanes (256): the rest share the MPMC lane;
+ * lanes of exited threads are reused by later ones. */
+START_TEST(many_submitting_threads)
+{
+    weft_pool_t *p = make_pool(2);
+    enum { BATCH = 150, ROUNDS = 3 };
+    pthread_t t[BATCH];
+    struct submitter_args a[BATCH];
+
+    atomic_store(&drained, 0);
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < BATCH; i++) {
+            a[i].pools = &p;
+            a[i].npools = 1;
+            a[i].tasks = 20;
+            a[i].failures = 0;
+            ck_assert_int_eq(pthread_create(&t[i], NULL, submit_some, &a[i]),
+                             0);
+        }
+        for (int i = 0; i < BATCH; i++) {
+            pthread_join(t[i], NULL);
+            ck_assert_int_eq(a[i].failures, 0);
+        }
+    }
+    ck_assert_int_eq(atomic_load(&drained), BATCH * ROUNDS * 20);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* One thread, more pools than its lane cache holds (4): lanes are evicted
+ * and claimed again; destroying pools in between is safe. */
+START_TEST(one_thread_many_pools)
+{
+    weft_pool_t *pools[7];
+    struct submitter_args a;
+
+    atomic_store(&drained, 0);
+    for (int i = 0; i < 7; i++)
+        pools[i] = make_pool(1 + (unsigned)i % 3);
+    a.pools = pools;
+    a.npools = 7;
+    a.tasks = 700;
+    a.failures = 0;
+    submit_some(&a);
+    ck_assert_int_eq(a.failures, 0);
+    weft_pool_destroy(pools[3]);
+    pools[3] = make_pool(2); /* a new pool, maybe at the same address */
+    submit_some(&a);
+    ck_assert_int_eq(a.failures, 0);
+    for (int i = 0; i < 7; i++)
+        weft_pool_destroy(pools[i]);
+    ck_assert_int_eq(atomic_load(&drained), 1400);
+}
+END_TEST
+
 static Suite *
 pool_suite(void)
 {
@@ -307,6 +388,8 @@ pool_suite(void)
     tcase_add_test(tc, current_pool);
     tcase_add_test(tc, parallel_for_sums);
     tcase_add_test(tc, destroy_drains_queued_work);
+    tcase_add_test(tc, many_submitting_threads);
+    tcase_add_test(tc, one_thread_many_pools);
     suite_add_tcase(s, tc);
     return s;
 }
