@@ -27,6 +27,8 @@
 #include <weft/future.h>
 
 #include "futex.h"
+#include "future_int.h"
+#include "rcu.h"
 #include "worker.h"
 
 enum {
@@ -38,11 +40,9 @@ enum {
     F_WAITERS = 4
 };
 
-struct cb_node {
-    weft_future_cb cb;
-    void *ctx;
-    struct cb_node *next;
-};
+/* Heap nodes from weft_future_on_done() and caller-owned ones from
+ * weft__future_on_done_node() (future_int.h) share one layout. */
+#define cb_node   weft__cb_node
 #define CB_CLOSED ((struct cb_node *)(uintptr_t)1)
 
 struct weft_future {
@@ -136,9 +136,12 @@ run_callbacks(weft_future_t *f)
         n = next;
     }
     while (rev != NULL) {
+        /* A caller-owned node may be freed by its own callback. */
         struct cb_node *next = rev->next;
+        unsigned char heap = rev->heap;
         rev->cb(f, rev->ctx);
-        weft__free(rev);
+        if (heap)
+            weft__free(rev);
         rev = next;
     }
 }
@@ -315,11 +318,15 @@ weft_future_result(weft_future_t *f, weft_deadline_t deadline, void **result)
                                                    memory_order_relaxed))
             continue;
         /* A worker naps briefly so that it can go back to helping. */
+        if (self != NULL)
+            weft__rcu_worker_offline(); /* blocking: see rcu.h */
         weft__futex_wait(&f->state, s | F_WAITERS,
                          self != NULL &&
                                  deadline - weft_now_ns() > 100 * WEFT_NS_PER_US
                              ? weft_now_ns() + 100 * WEFT_NS_PER_US
                              : deadline);
+        if (self != NULL)
+            weft__rcu_worker_online();
         spins = 32;
     }
 }
@@ -367,6 +374,22 @@ weft_future_cancel(weft_future_t *f)
                : -EBUSY;
 }
 
+/* [F3] push n; false if the stack is CLOSED (f is done: the caller runs
+ * the callback itself). head: a value already loaded with acquire. */
+static bool
+push_callback(weft_future_t *f, struct cb_node *n, struct cb_node *head)
+{
+    do {
+        if (head == CB_CLOSED)
+            return false;
+        n->next = head;
+        /* [F3] release: the node before it is reachable; acquire on
+         * failure: a CLOSED head implies completion. */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &f->cbs, &head, n, memory_order_release, memory_order_acquire));
+    return true;
+}
+
 WEFT_API int
 weft_future_on_done(weft_future_t *f, weft_future_cb cb, void *ctx)
 {
@@ -386,18 +409,22 @@ weft_future_on_done(weft_future_t *f, weft_future_cb cb, void *ctx)
         return -ENOMEM;
     n->cb = cb;
     n->ctx = ctx;
-    do {
-        if (head == CB_CLOSED) {
-            weft__free(n);
-            cb(f, ctx);
-            return 0;
-        }
-        n->next = head;
-        /* [F3] release: the node before it is reachable; acquire on
-         * failure: a CLOSED head implies completion. */
-    } while (!atomic_compare_exchange_weak_explicit(
-        &f->cbs, &head, n, memory_order_release, memory_order_acquire));
+    n->heap = 1;
+    if (!push_callback(f, n, head)) {
+        weft__free(n);
+        cb(f, ctx);
+    }
     return 0;
+}
+
+void
+weft__future_on_done_node(weft_future_t *f, struct cb_node *n)
+{
+    n->heap = 0;
+    /* acquire: pairs with [F3]'s exchange, so CLOSED implies done. */
+    if (!push_callback(f, n,
+                       atomic_load_explicit(&f->cbs, memory_order_acquire)))
+        n->cb(f, n->ctx);
 }
 
 WEFT_API int

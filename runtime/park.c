@@ -20,6 +20,7 @@
 
 #include "asym.h"
 #include "futex.h"
+#include "rcu.h"
 #include "worker.h"
 
 bool
@@ -71,9 +72,12 @@ weft__park(struct weft__worker *self)
         }
         /* A waker cleared it first and will store parked = 0. */
     }
+    /* Asleep, a worker must not hold up RCU grace periods. */
+    weft__rcu_worker_offline();
     /* [P2] acquire: pairs with the release store in wake_worker(). */
     while (atomic_load_explicit(&self->parked, memory_order_acquire) != 0)
         weft__futex_wait(&self->parked, 1, WEFT_DEADLINE_NEVER);
+    weft__rcu_worker_online();
 }
 
 void

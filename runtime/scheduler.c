@@ -27,6 +27,7 @@
 
 #include "asym.h"
 #include "futex.h"
+#include "rcu.h"
 #include "worker.h"
 
 __thread struct weft__worker *weft__self
@@ -116,11 +117,15 @@ worker_main(void *arg)
     char name[48];
 
     weft__self = self;
+    weft__rcu_worker_enter();
     snprintf(name, sizeof(name), "weft-%s-%u", pool->name, self->id);
     name[15] = '\0'; /* the kernel keeps 15 characters */
     pthread_setname_np(pthread_self(), name);
     for (;;) {
         if (weft__find_and_run(self)) {
+            /* Between two top-level tasks nothing is held: a quiescent
+             * state for the maps' RCU (never inside a task). */
+            weft__rcu_worker_quiescent();
             rounds = 0;
             continue;
         }
@@ -142,6 +147,7 @@ worker_main(void *arg)
         rounds = 0;
         weft__park(self);
     }
+    weft__rcu_worker_exit();
     weft__self = NULL;
     /* release: this worker's last writes before shutdown sees it gone. */
     atomic_fetch_sub_explicit(&pool->live, 1, memory_order_release);

@@ -22,6 +22,7 @@
 #include <weft/pool.h>
 
 #include "futex.h"
+#include "rcu.h"
 #include "worker.h"
 
 enum { TASK_SPAWNED = 1, TASK_DONE = 2, TASK_WAITER = 4 };
@@ -110,9 +111,12 @@ wait_stolen(struct weft__worker *self, struct weft__task *t)
         /* relaxed on failure: the loop re-reads with acquire. */
         if (atomic_compare_exchange_weak_explicit(
                 &t->state, &s, s | TASK_WAITER, memory_order_relaxed,
-                memory_order_relaxed))
+                memory_order_relaxed)) {
+            weft__rcu_worker_offline(); /* blocking: see rcu.h */
             weft__futex_wait(&t->state, s | TASK_WAITER,
                              weft_now_ns() + 100 * WEFT_NS_PER_US);
+            weft__rcu_worker_online();
+        }
         idle = 0; /* woken or timed out: help again before sleeping */
     }
 }
