@@ -42,11 +42,11 @@ if("thread" IN_LIST WEFT_SANITIZE)
 endif()
 
 if("address" IN_LIST WEFT_SANITIZE)
-  weft_canary(canary_asan_uaf uaf.c
+  weft_canary(canary_asan_uaf heap.c
               "ERROR: AddressSanitizer: heap-use-after-free" DEFINES CANARY_UAF)
-  weft_canary(canary_asan_leak uaf.c
+  weft_canary(canary_asan_leak heap.c
               "ERROR: LeakSanitizer: detected memory leaks" DEFINES CANARY_LEAK)
-  weft_canary(canary_asan_clean uaf.c "")
+  weft_canary(canary_asan_clean heap.c "")
 endif()
 
 if("undefined" IN_LIST WEFT_SANITIZE)
