@@ -25,7 +25,6 @@
  *      then cds_lfht_destroy on the empty table.
  * The entry count is a sharded weft counter: exact when updates stop.
  */
-#define _LGPL_SOURCE
 #include <string.h>
 #include <time.h>
 
@@ -225,6 +224,8 @@ bnode_free_cb(struct rcu_head *rh)
     WEFT_RCU_GP_DONE();
     WEFT_HB_ACQUIRE(b);
     weft__free(b);
+    /* [M6] */
+    WEFT_RCU_CALLBACK_END();
 }
 
 static void
@@ -237,6 +238,8 @@ inode_free_cb(struct rcu_head *rh)
     WEFT_RCU_GP_DONE();
     WEFT_HB_ACQUIRE(in);
     map->node_free((struct weft_map_node *)(void *)in, map->ctx);
+    /* [M6] the map is freed only after this (destroy's barrier). */
+    WEFT_RCU_CALLBACK_END();
 }
 
 /* Retire an unlinked node; call inside the read section. */

@@ -24,11 +24,16 @@
  *      after rcu_barrier acquire it (map.c). This is the happens-before
  *      edge liburcu's grace period provides but TSan cannot see.
  */
-#define _LGPL_SOURCE
 #include "rcu.h"
 
 #include <pthread.h>
 
+/* The inline QSBR fast paths (rcu.h includes atomics.h, so WEFT_TSAN is
+ * known here), except under TSan: inlined into our instrumented code,
+ * liburcu's own plain accesses would be reported as races. */
+#ifndef WEFT_TSAN
+#    define _LGPL_SOURCE
+#endif
 #include <urcu/urcu-qsbr.h>
 
 #include <weft/map.h>
@@ -36,6 +41,7 @@
 __thread struct weft__rcu_tls weft__rcu_tls
     __attribute__((tls_model("initial-exec")));
 char weft__rcu_gp_token;
+char weft__rcu_cb_token;
 
 static pthread_key_t rcu_key;
 static pthread_once_t rcu_once = PTHREAD_ONCE_INIT;
@@ -148,8 +154,10 @@ weft__rcu_barrier(void)
         t->fast = false;
     }
     urcu_qsbr_barrier();
-    /* [R5] every callback queued before ran; their frees are ordered. */
+    /* [R5] every callback queued before ran: their work (frees, node_free)
+     * happens-before what follows. */
     WEFT_RCU_GP_DONE();
+    WEFT_HB_ACQUIRE(&weft__rcu_cb_token);
     if (was_online) {
         rcu_go_online(t);
         rcu_update_fast(t);

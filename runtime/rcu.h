@@ -73,6 +73,10 @@ void weft__rcu_exit_slow(void);
 extern char weft__rcu_gp_token;
 #define WEFT_RCU_READER_END() WEFT_HB_RELEASE(&weft__rcu_gp_token)
 #define WEFT_RCU_GP_DONE()    WEFT_HB_ACQUIRE(&weft__rcu_gp_token)
+/* The end of every call_rcu callback releases this token; the code after
+ * rcu_barrier() acquires it (the callbacks' work happened-before). */
+extern char weft__rcu_cb_token;
+#define WEFT_RCU_CALLBACK_END() WEFT_HB_RELEASE(&weft__rcu_cb_token)
 
 /*
  * A read section around every cds_lfht operation (nestable).
