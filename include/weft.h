@@ -10,5 +10,7 @@
 #include <weft/pool.h>
 #include <weft/queue.h>
 #include <weft/sync.h>
+#include <weft/wait.h>
+#include <weft/waitset.h>
 
 #endif /* WEFT_H */

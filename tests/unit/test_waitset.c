@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: MIT */
+/* test_waitset - as_completed: completion order, cancelled futures,
+ * timeouts with one total deadline, already-done and duplicate futures,
+ * destroy with futures pending, add racing next, waitsets inside tasks of
+ * a 1-worker pool, bad input. */
+#include <check.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <weft.h>
+
+#include "weft_test.h"
+
+static weft_pool_t *
+make_pool(unsigned workers)
+{
+    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+    weft_pool_t *p = NULL;
+
+    o.workers = workers;
+    ck_assert_int_eq(weft_pool_create(&o, &p), 0);
+    return p;
+}
+
+/* A task that blocks until its gate opens, then returns rc / val. */
+struct gated {
+    _Atomic int open;
+    _Atomic int started;
+    int rc;
+    long val;
+};
+
+static int
+gated_fn(void *arg, void **res)
+{
+    struct gated *g = (struct gated *)arg;
+
+    atomic_store(&g->started, 1);
+    while (!atomic_load(&g->open))
+        sched_yield();
+    *res = (void *)g->val;
+    return g->rc;
+}
+
+static void
+wait_started(struct gated *g)
+{
+    while (!atomic_load(&g->started))
+        sched_yield();
+}
+
+static int
+ident(void *arg, void **res)
+{
+    *res = arg;
+    return 0;
+}
+
+START_TEST(bad_input)
+{
+    weft_pool_t *p = make_pool(1);
+    weft_waitset_t *ws = NULL;
+    weft_future_t *f = NULL, *got = NULL;
+    uintptr_t tag = 0;
+
+    ck_assert_int_eq(weft_waitset_create(p, NULL), -EINVAL);
+    ck_assert_int_eq(weft_waitset_create(NULL, &ws), 0);
+    ck_assert_int_eq(weft_waitset_add(NULL, NULL, 0), -EINVAL);
+    ck_assert_int_eq(weft_waitset_add(ws, NULL, 0), -EINVAL);
+    ck_assert_int_eq(weft_pool_submit(p, ident, NULL, &f), 0);
+    ck_assert_int_eq(weft_waitset_add(NULL, f, 0), -EINVAL);
+    ck_assert_int_eq(weft_waitset_next(NULL, 0, &got, &tag), -EINVAL);
+    ck_assert_int_eq(weft_waitset_next(ws, 0, NULL, &tag), -EINVAL);
+    ck_assert_uint_eq(weft_waitset_pending(NULL), 0);
+    /* Empty: drained at once, whatever the deadline. */
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &got, &tag),
+                     -ENOENT);
+    ck_assert_ptr_null(got);
+    weft_waitset_destroy(NULL); /* ignored */
+    weft_waitset_destroy(ws);
+    weft_future_release(f);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+static void
+set_flag(weft_future_t *f, void *ctx)
+{
+    (void)f;
+    atomic_store((_Atomic int *)ctx, 1);
+}
+
+/* Futures come out in the order they complete, not the order added. A
+ * completion is over once the future's callbacks have run (they run in
+ * registration order, so a callback added after add() marks it). */
+START_TEST(completion_order)
+{
+    enum { N = 4 };
+    static const int order[N] = {2, 0, 3, 1};
+    weft_pool_t *p = make_pool(N);
+    struct gated g[N] = {0};
+    _Atomic int cb[N] = {0};
+    weft_future_t *f[N], *got;
+    weft_waitset_t *ws;
+    uintptr_t tag;
+    void *r;
+
+    ck_assert_int_eq(weft_waitset_create(p, &ws), 0);
+    for (int i = 0; i < N; i++) {
+        g[i].val = 100 + i;
+        ck_assert_int_eq(weft_pool_submit(p, gated_fn, &g[i], &f[i]), 0);
+        ck_assert_int_eq(weft_waitset_add(ws, f[i], (uintptr_t)i), 0);
+        ck_assert_int_eq(weft_future_on_done(f[i], set_flag, &cb[i]), 0);
+    }
+    ck_assert_uint_eq(weft_waitset_pending(ws), N);
+    for (int k = 0; k < N; k++) {
+        int i = order[k];
+        wait_started(&g[i]);
+        atomic_store(&g[i].open, 1);
+        ck_assert_int_eq(weft_future_result(f[i], WEFT_DEADLINE_NEVER, NULL),
+                         0);
+        while (!atomic_load(&cb[i]))
+            sched_yield();
+    }
+    for (int k = 0; k < N; k++) {
+        ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &got, &tag),
+                         0);
+        ck_assert_uint_eq(tag, (uintptr_t)order[k]);
+        ck_assert_ptr_eq(got, f[order[k]]);
+        ck_assert(weft_future_done(got));
+        /* Already done: the result does not wait. */
+        ck_assert_int_eq(weft_future_result(got, WEFT_DEADLINE_POLL, &r), 0);
+        ck_assert_int_eq((long)r, 100 + order[k]);
+        weft_future_release(got);
+        ck_assert_uint_eq(weft_waitset_pending(ws), (unsigned)(N - k - 1));
+    }
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_POLL, &got, &tag),
+                     -ENOENT);
+    weft_waitset_destroy(ws);
+    for (int i = 0; i < N; i++)
+        weft_future_release(f[i]);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* Cancelled futures come out too, as cancelled, in cancellation order. */
+START_TEST(cancelled_come_out)
+{
+    weft_pool_t *p = make_pool(1);
+    struct gated b = {0};
+    weft_future_t *blk, *f[3], *got;
+    weft_waitset_t *ws;
+    uintptr_t tag;
+
+    ck_assert_int_eq(weft_pool_submit(p, gated_fn, &b, &blk), 0);
+    wait_started(&b); /* the only worker is busy: f[] stay pending */
+    ck_assert_int_eq(weft_waitset_create(NULL, &ws), 0);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(weft_pool_submit(p, ident, NULL, &f[i]), 0);
+        ck_assert_int_eq(weft_waitset_add(ws, f[i], (uintptr_t)i), 0);
+    }
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_POLL, &got, &tag),
+                     -ETIMEDOUT);
+    ck_assert_int_eq(weft_future_cancel(f[1]), 0);
+    ck_assert_int_eq(weft_future_cancel(f[2]), 0);
+    ck_assert_int_eq(weft_future_cancel(f[0]), 0);
+    static const uintptr_t want[3] = {1, 2, 0};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_POLL, &got, &tag),
+                         0);
+        ck_assert_uint_eq(tag, want[k]);
+        ck_assert(weft_future_cancelled(got));
+        ck_assert_int_eq(weft_future_result(got, WEFT_DEADLINE_POLL, NULL),
+                         -ECANCELED);
+        weft_future_release(got);
+    }
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_POLL, &got, &tag),
+                     -ENOENT);
+    atomic_store(&b.open, 1);
+    weft_waitset_destroy(ws);
+    for (int i = 0; i < 3; i++)
+        weft_future_release(f[i]);
+    weft_future_release(blk);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* One total deadline: the done future comes out, then -ETIMEDOUT once the
+ * deadline has passed; later, with a new deadline, the rest. */
+START_TEST(total_deadline)
+{
+    weft_pool_t *p = make_pool(2);
+    struct gated g = {0};
+    weft_future_t *slow, *fast, *got;
+    weft_waitset_t *ws;
+    weft_deadline_t dl;
+    uint64_t t0;
+    uintptr_t tag;
+
+    ck_assert_int_eq(weft_waitset_create(p, &ws), 0);
+    ck_assert_int_eq(weft_pool_submit(p, gated_fn, &g, &slow), 0);
+    ck_assert_int_eq(weft_pool_submit(p, ident, (void *)7L, &fast), 0);
+    ck_assert_int_eq(weft_waitset_add(ws, slow, 1), 0);
+    ck_assert_int_eq(weft_waitset_add(ws, fast, 2), 0);
+    t0 = weft_now_ns();
+    dl = t0 + 30 * WEFT_NS_PER_MS;
+    ck_assert_int_eq(weft_waitset_next(ws, dl, &got, &tag), 0);
+    ck_assert_uint_eq(tag, 2);
+    weft_future_release(got);
+    ck_assert_int_eq(weft_waitset_next(ws, dl, &got, &tag), -ETIMEDOUT);
+    ck_assert_uint_ge(weft_now_ns(), dl);
+    /* A deadline already in the past: -ETIMEDOUT without sleeping. */
+    ck_assert_int_eq(weft_waitset_next(ws, t0, &got, &tag), -ETIMEDOUT);
+    ck_assert_uint_eq(weft_waitset_pending(ws), 1);
+    atomic_store(&g.open, 1);
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &got, &tag), 0);
+    ck_assert_uint_eq(tag, 1);
+    ck_assert_ptr_eq(got, slow);
+    weft_future_release(got);
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &got, &tag),
+                     -ENOENT);
+    weft_waitset_destroy(ws);
+    weft_future_release(slow);
+    weft_future_release(fast);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* Done before add: queued by add(), in add order; duplicates come out once
+ * per add, each with its own tag and its own reference. */
+START_TEST(already_done_and_duplicates)
+{
+    weft_pool_t *p = make_pool(2);
+    weft_future_t *f[3], *got;
+    weft_waitset_t *ws;
+    uintptr_t tag;
+    unsigned seen = 0;
+
+    for (long i = 0; i < 3; i++) {
+        ck_assert_int_eq(weft_pool_submit(p, ident, (void *)i, &f[i]), 0);
+        ck_assert_int_eq(weft_future_result(f[i], WEFT_DEADLINE_NEVER, NULL),
+                         0);
+    }
+    ck_assert_int_eq(weft_waitset_create(NULL, &ws), 0);
+    ck_assert_int_eq(weft_waitset_add(ws, f[2], 2), 0);
+    ck_assert_int_eq(weft_waitset_add(ws, f[0], 0), 0);
+    ck_assert_int_eq(weft_waitset_add(ws, f[1], 1), 0);
+    static const uintptr_t want[3] = {2, 0, 1};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_POLL, &got, &tag),
+                         0);
+        ck_assert_uint_eq(tag, want[k]);
+        ck_assert_ptr_eq(got, f[want[k]]);
+        weft_future_release(got);
+    }
+    /* The same future three times. */
+    for (uintptr_t t = 10; t < 13; t++)
+        ck_assert_int_eq(weft_waitset_add(ws, f[0], t), 0);
+    ck_assert_uint_eq(weft_waitset_pending(ws), 3);
+    while (weft_waitset_next(ws, WEFT_DEADLINE_POLL, &got, &tag) == 0) {
+        ck_assert_ptr_eq(got, f[0]);
+        ck_assert(tag >= 10 && tag < 13);
+        seen |= 1u << (tag - 10);
+        weft_future_release(got);
+    }
+    ck_assert_uint_eq(seen, 7);
+    weft_waitset_destroy(ws);
+    /* Our references are intact: every returned one was the waitset's. */
+    for (int i = 0; i < 3; i++) {
+        void *r = NULL;
+        ck_assert_int_eq(weft_future_result(f[i], WEFT_DEADLINE_POLL, &r), 0);
+        ck_assert_int_eq((long)r, i);
+        weft_future_release(f[i]);
+    }
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* Destroy with futures pending and some done but not returned: later
+ * completions must not touch freed memory (ASan/TSan builds check). */
+START_TEST(destroy_with_pending)
+{
+    enum { N = 16 };
+    weft_pool_t *p = make_pool(2);
+    struct gated g = {0};
+    weft_future_t *f[N];
+
+    for (int round = 0; round < 2; round++) {
+        weft_waitset_t *ws;
+
+        atomic_store(&g.open, 0);
+        ck_assert_int_eq(weft_waitset_create(round ? p : NULL, &ws), 0);
+        for (int i = 0; i < N; i++) {
+            ck_assert_int_eq(
+                weft_pool_submit(p, i % 2 ? gated_fn : ident, &g, &f[i]), 0);
+            ck_assert_int_eq(weft_waitset_add(ws, f[i], (uintptr_t)i), 0);
+            weft_future_release(f[i]); /* the waitset's ref is the last */
+        }
+        weft_waitset_destroy(ws);
+        atomic_store(&g.open, 1);
+    }
+    weft_pool_destroy(p); /* every future completes before this returns */
+}
+END_TEST
+
+static weft_waitset_t *shared_ws;
+
+/* A waiter blocks in next(NEVER) until another thread completes. */
+static void *
+late_canceller(void *arg)
+{
+    struct timespec ts = {0, 20 * 1000 * 1000};
+
+    nanosleep(&ts, NULL);
+    ck_assert_int_eq(weft_future_cancel((weft_future_t *)arg), 0);
+    return NULL;
+}
+
+START_TEST(sleeper_is_woken)
+{
+    weft_pool_t *p = make_pool(1);
+    struct gated b = {0};
+    weft_future_t *blk, *f, *got;
+    weft_waitset_t *ws;
+    pthread_t t;
+    uintptr_t tag;
+
+    ck_assert_int_eq(weft_pool_submit(p, gated_fn, &b, &blk), 0);
+    wait_started(&b);
+    ck_assert_int_eq(weft_pool_submit(p, ident, NULL, &f), 0);
+    ck_assert_int_eq(weft_waitset_create(NULL, &ws), 0);
+    ck_assert_int_eq(weft_waitset_add(ws, f, 5), 0);
+    ck_assert_int_eq(pthread_create(&t, NULL, late_canceller, f), 0);
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &got, &tag), 0);
+    ck_assert_uint_eq(tag, 5);
+    ck_assert(weft_future_cancelled(got));
+    weft_future_release(got);
+    pthread_join(t, NULL);
+    atomic_store(&b.open, 1);
+    weft_waitset_destroy(ws);
+    weft_future_release(f);
+    weft_future_release(blk);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* add() on one thread while next() runs on another. */
+struct adder {
+    weft_pool_t *pool;
+    weft_waitset_t *ws;
+    long n;
+};
+
+static void *
+adder_main(void *arg)
+{
+    struct adder *a = (struct adder *)arg;
+
+    for (long i = 0; i < a->n; i++) {
+        weft_future_t *f;
+        ck_assert_int_eq(weft_pool_submit(a->pool, ident, (void *)i, &f), 0);
+        ck_assert_int_eq(weft_waitset_add(a->ws, f, (uintptr_t)i), 0);
+        weft_future_release(f);
+        if (i % 64 == 0)
+            sched_yield();
+    }
+    return NULL;
+}
+
+START_TEST(add_races_next)
+{
+    for (int with_pool = 0; with_pool < 2; with_pool++) {
+        struct adder a;
+        weft_future_t *got;
+        uintptr_t tag;
+        pthread_t t;
+        long n = 5000, count = 0, sum = 0;
+        unsigned char *seen = calloc((size_t)n, 1);
+
+        a.pool = make_pool(2);
+        a.n = n;
+        ck_assert_int_eq(weft_waitset_create(with_pool ? a.pool : NULL, &a.ws),
+                         0);
+        shared_ws = a.ws;
+        ck_assert_int_eq(pthread_create(&t, NULL, adder_main, &a), 0);
+        while (count < n) {
+            int rc = weft_waitset_next(a.ws, weft_deadline_in(WEFT_NS_PER_MS),
+                                       &got, &tag);
+            if (rc == -ENOENT || rc == -ETIMEDOUT)
+                continue; /* the adder is behind */
+            ck_assert_int_eq(rc, 0);
+            void *r = NULL;
+            ck_assert_int_eq(weft_future_result(got, WEFT_DEADLINE_POLL, &r),
+                             0);
+            ck_assert_int_eq((long)r, (long)tag);
+            ck_assert_int_eq(seen[tag], 0);
+            seen[tag] = 1;
+            sum += (long)tag;
+            count++;
+            weft_future_release(got);
+        }
+        pthread_join(t, NULL);
+        ck_assert_int_eq(sum, n * (n - 1) / 2);
+        ck_assert_int_eq(
+            weft_waitset_next(a.ws, WEFT_DEADLINE_POLL, &got, &tag), -ENOENT);
+        weft_waitset_destroy(a.ws);
+        weft_pool_destroy(a.pool);
+        free(seen);
+    }
+}
+END_TEST
+
+/* A task on a 1-worker pool fans out children to its own pool and
+ * consumes them with a waitset: next() runs them inline, no deadlock. */
+static int
+fan_out(void *arg, void **res)
+{
+    long n = (long)arg, sum = 0, count = 0;
+    weft_pool_t *p = weft_pool_current();
+    weft_waitset_t *ws;
+    weft_future_t *f;
+    uintptr_t tag;
+    int rc;
+
+    if (p == NULL)
+        return -EPERM;
+    rc = weft_waitset_create(p, &ws);
+    if (rc != 0)
+        return rc;
+    for (long i = 1; i <= n && rc == 0; i++) {
+        rc = weft_pool_submit(p, ident, (void *)(i * i), &f);
+        if (rc == 0) {
+            rc = weft_waitset_add(ws, f, (uintptr_t)i);
+            weft_future_release(f);
+        }
+    }
+    while (rc == 0 &&
+           (rc = weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &f, &tag)) == 0) {
+        void *r = NULL;
+        rc = weft_future_result(f, WEFT_DEADLINE_POLL, &r);
+        if (rc == 0 && (long)r != (long)(tag * tag))
+            rc = -EPROTO;
+        sum += (long)r;
+        count++;
+        weft_future_release(f);
+    }
+    weft_waitset_destroy(ws);
+    if (rc != -ENOENT)
+        return rc == 0 ? -EPROTO : rc;
+    *res = (void *)(count == n ? sum : -1);
+    return 0;
+}
+
+START_TEST(waitset_inside_one_worker_pool)
+{
+    weft_pool_t *p = make_pool(1);
+    weft_future_t *f[4];
+    void *r = NULL;
+
+    ck_assert_int_eq(weft_pool_run(p, fan_out, (void *)100L, &r), 0);
+    ck_assert_int_eq((long)r, 100L * 101 * 201 / 6);
+    /* Several at once, each waiting inside the same single worker. */
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(weft_pool_submit(p, fan_out, (void *)50L, &f[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(weft_future_result(f[i], WEFT_DEADLINE_NEVER, &r), 0);
+        ck_assert_int_eq((long)r, 50L * 51 * 101 / 6);
+        weft_future_release(f[i]);
+    }
+    weft_pool_destroy(p);
+}
+END_TEST
+
+static Suite *
+waitset_suite(void)
+{
+    Suite *s = suite_create("waitset");
+    TCase *tc = tcase_create("waitset");
+
+    tcase_set_timeout(tc, 60 * weft_test_timeout_multiplier());
+    tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, completion_order);
+    tcase_add_test(tc, cancelled_come_out);
+    tcase_add_test(tc, total_deadline);
+    tcase_add_test(tc, already_done_and_duplicates);
+    tcase_add_test(tc, destroy_with_pending);
+    tcase_add_test(tc, sleeper_is_woken);
+    tcase_add_test(tc, add_races_next);
+    tcase_add_test(tc, waitset_inside_one_worker_pool);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(waitset_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
