@@ -108,7 +108,7 @@ if [ $callgrind = 1 ]; then
         env "$2=$3" valgrind --tool=callgrind --instr-atstart=$atstart \
             --callgrind-out-file="$f" "$bindir/$1" >"$work/cg.rows" 2>"$work/cg.err" || return 1
         grep -q '^weft-bench	' "$work/cg.rows" || return 1
-        awk '/^(summary|totals):/ { print $2; exit }' "$f"
+        awk '/^totals:/ { t = $2 } /^summary:/ { s = $2 } END { print (t != "" ? t : s) }' "$f"
     }
     fibn() { awk -v n="$1" 'BEGIN { a = 0; b = 1; for (i = 0; i < n; i++) { c = a + b; a = b; b = c } print a }'; }
     lo=22 hi=26 nlo=5000 nhi=10000

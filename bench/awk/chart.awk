@@ -55,7 +55,7 @@ END {
             name = B[b]; f = dir "/chart-" b ".dat"
             # the systems of this panel, and the value range (log scale
             # when it spans more than 50x)
-            line = "# params"; nsp = 0; vmin = 0; vmax = 0
+            line = "# params"; nsp = 0; vmin = 0; vmax = 0; nonpos = 0
             for (s = 1; s <= ns; s++) {
                 has = 0
                 for (p = 1; p <= np_[name]; p++) if ((name, prm[name, p], S[s]) in med) has = 1
@@ -70,14 +70,15 @@ END {
                         key = name SUBSEP prm[name, p] SUBSEP S[SP[k]]
                         if (key in med) {
                             line = line "\t" med[key] "\t" lo[key] "\t" hi[key]
-                            if (med[key] > 0 && (vmin == 0 || med[key] < vmin)) vmin = med[key]
+                            if (med[key] <= 0) nonpos = 1
+                            else if (vmin == 0 || med[key] < vmin) vmin = med[key]
                             if (hi[key] > vmax) vmax = hi[key]
                         } else line = line "\t?\t?\t?"
                     }
                     print line > f
                 }
                 close(f)
-                logy[b] = (vmin > 0 && vmax / vmin > 50)
+                logy[b] = (!nonpos && vmin > 0 && vmax / vmin > 50)
             }
             printf "set title '%s (%s, %s is better)%s' font ',10'\n", name, unit[name], \
                    better[name], (logy[b] ? " [log scale]" : "") > gp

@@ -97,7 +97,12 @@ END {
         }
         base = ((row[i], "mutex") in med) ? "mutex" : (((row[i], "seq") in med) ? "seq" : "")
         c = "-"
-        if (base != "" && ((row[i], "weft") in med) && med[row[i], base] != 0) {
+        if (base != "" && ((row[i], "weft") in med) && med[row[i], base] == 0 &&
+            med[row[i], "weft"] == 0)
+            c = "both 0"
+        else if (base != "" && ((row[i], "weft") in med) && med[row[i], base] == 0)
+            c = "n/a (" base " is 0)"
+        else if (base != "" && ((row[i], "weft") in med)) {
             q = med[row[i], "weft"] / med[row[i], base]
             good = (better[row[i]] == "higher") ? q >= 1 : q <= 1
             c = sprintf("%.2fx vs %s (%s)", q, base, good ? "weft better" : "weft worse")
