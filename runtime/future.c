@@ -398,6 +398,12 @@ weft_future_on_done(weft_future_t *f, weft_future_cb cb, void *ctx)
 
     if (f == NULL || cb == NULL)
         return -EINVAL;
+    /* Already done (its callbacks may still be running on the completer):
+     * run cb here and now, as documented (Python's add_done_callback). */
+    if (weft_future_done(f)) {
+        cb(f, ctx);
+        return 0;
+    }
     /* acquire: pairs with [F3]'s exchange, so CLOSED implies done. */
     head = atomic_load_explicit(&f->cbs, memory_order_acquire);
     if (head == CB_CLOSED) {
