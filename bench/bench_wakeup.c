@@ -3,7 +3,7 @@
  * bench_wakeup.c - wake-up latency of an idle pool: every 1 ms an outside
  * thread submits one task that stamps the time it starts; latency is
  * start - (time just before submit). WEFT_BENCH_WAKEUP_SAMPLES samples
- * (10000; 1000 in --quick). Rows: wakeup threads=T,p50|p99|p99.9 us lower.
+ * (10000; 500 in --quick). Rows: wakeup threads=T,p50|p99|p99.9 us lower.
  * Built for weft (bench_wakeup) and the mutex pool (bench_wakeup_mutex).
  */
 #include <stdio.h>
@@ -57,7 +57,7 @@ main(void)
 {
     unsigned threads[BENCH_MAX_THREADS];
     int nt = bench_threads(threads, BENCH_MAX_THREADS, "1,2");
-    size_t n = bench_size("WEFT_BENCH_WAKEUP_SAMPLES", 10000, 1000);
+    size_t n = bench_size("WEFT_BENCH_WAKEUP_SAMPLES", 10000, 500);
     uint64_t *lat = malloc(n * sizeof(*lat));
     static const double ps[] = {50, 99, 99.9};
     static const char *const pn[] = {"p50", "p99", "p99.9"};

@@ -10,7 +10,13 @@ BEGIN {
     np = split(pref, P, " ")
     for (i = 1; i <= np; i++) rank[P[i]] = i
     ncol = split("#1f77b4 #7f7f7f #2ca02c #d62728 #ff7f0e #9467bd #8c564b " \
-                 "#e377c2 #17becf #bcbd22", C, " ")
+                 "#e377c2 #17becf #bcbd22 #393b79 #8c6d31 #843c39 #7b4173 " \
+                 "#5254a3 #637939 #d6616b #3182bd", C, " ")
+}
+# weft's own variants (weft-atomic, weft-outside, ...) follow weft.
+function rankof(s) {
+    if (s in rank) return rank[s]
+    return s ~ /^weft-/ ? 1.5 : 100
 }
 {
     if (!($1 in bseen)) { bseen[$1] = 1; B[++nb] = $1; unit[$1] = $4; better[$1] = $5 }
@@ -20,9 +26,9 @@ BEGIN {
 }
 END {
     for (i = 2; i <= ns; i++) {          # systems in table order
-        t = S[i]; rt = (t in rank) ? rank[t] : 100
+        t = S[i]; rt = rankof(t)
         for (j = i - 1; j >= 1; j--) {
-            rj = (S[j] in rank) ? rank[S[j]] : 100
+            rj = rankof(S[j])
             if (rj < rt || (rj == rt && S[j] <= t)) break
             S[j + 1] = S[j]
         }

@@ -11,6 +11,11 @@ BEGIN {
     np = split(pref, P, " ")
     for (i = 1; i <= np; i++) rank[P[i]] = i
 }
+# weft's own variants (weft-atomic, weft-outside, ...) follow weft.
+function rankof(s) {
+    if (s in rank) return rank[s]
+    return s ~ /^weft-/ ? 1.5 : 100
+}
 function num(v,    a) {
     a = v < 0 ? -v : v
     if (a >= 1e6) return sprintf("%.2fM", v / 1e6)
@@ -41,8 +46,8 @@ function sorted_sys(    i, j, t, ra, rb) {
     for (i = 2; i <= ns; i++) {
         t = sys[i]
         for (j = i - 1; j >= 1; j--) {
-            ra = (sys[j] in rank) ? rank[sys[j]] : 100
-            rb = (t in rank) ? rank[t] : 100
+            ra = rankof(sys[j])
+            rb = rankof(t)
             if (ra < rb || (ra == rb && sys[j] <= t)) break
             sys[j + 1] = sys[j]
         }
