@@ -8,6 +8,7 @@
 #include <weft/future.h>
 #include <weft/map.h>
 #include <weft/pool.h>
+#include <weft/stats.h>
 #include <weft/queue.h>
 #include <weft/sync.h>
 #include <weft/wait.h>

@@ -181,7 +181,11 @@ future_run(weft_future_t *f, struct weft__worker *self)
     void *result = NULL;
     uint32_t old;
 
-    f->base = self ? weft__deque_bottom(&self->dq) : 0;
+    f->base = 0;
+    if (self != NULL) {
+        f->base = weft__deque_bottom(&self->dq);
+        weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
+    }
     /* [F4] release: base before runner. */
     atomic_store_explicit(&f->runner, self, memory_order_release);
     f->rc = f->fn(f->arg, &result);
@@ -201,8 +205,10 @@ future_exec(struct weft__job *job, struct weft__worker *self)
     if (weft_unlikely(atomic_load_explicit(&self->pool->cancelling,
                                            memory_order_relaxed))) {
         old = claim(f, F_CANCELLED);
-        if (old != UINT32_MAX)
+        if (old != UINT32_MAX) {
+            weft__stat_add(&self->stats, WEFT_ST_CANCELLED, 1);
             finish(f, old);
+        }
     } else if (claim(f, F_RUNNING) != UINT32_MAX) {
         future_run(f, self);
     }
@@ -247,6 +253,8 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
         /* From our own worker: its deque (accepted during shutdown too,
          * the owner drains it before leaving). */
         rc = weft__push_local(self, &f->job) ? 0 : -ENOMEM;
+        if (rc == 0)
+            weft__stat_add(&self->stats, WEFT_ST_SUBMITTED, 1);
     } else {
         rc = weft__lane_push(pool, &f->job);
     }
@@ -283,6 +291,7 @@ weft_future_result(weft_future_t *f, weft_deadline_t deadline, void **result)
         return outcome(f, s, result);
     /* On a worker: run it here if nobody has started it. */
     if (self != NULL && claim(f, F_RUNNING) != UINT32_MAX) {
+        weft__stat_add(&self->stats, WEFT_ST_HELPS, 1);
         future_run(f, self);
         s = atomic_load_explicit(&f->state, memory_order_acquire);
         return outcome(f, s, result);

@@ -41,8 +41,9 @@
 
 struct weft__lane {
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t busy; /* [L1] */
-    unsigned next;  /* producer-only: current ring */
-    unsigned dealt; /* producer-only: jobs put in it in this run */
+    unsigned next;              /* producer-only: current ring */
+    _Atomic uint64_t submitted; /* jobs pushed (one writer, or RMW) */
+    unsigned dealt;             /* producer-only: jobs put in it in this run */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t owned; /* claimed by a thread */
     _Atomic uint32_t refs; /* the pool's and the owning thread's */
     bool shared;           /* the MPMC overflow lane */
@@ -275,6 +276,16 @@ weft__lane_push(struct weft_pool *pool, struct weft__job *job)
         weft__wake_one(pool);
         sched_yield();
     }
+    if (lane->shared) {
+        /* relaxed: a statistic. */
+        atomic_fetch_add_explicit(&lane->submitted, 1, memory_order_relaxed);
+    } else {
+        /* relaxed: a statistic with one writer, the owning thread. */
+        atomic_store_explicit(
+            &lane->submitted,
+            atomic_load_explicit(&lane->submitted, memory_order_relaxed) + 1,
+            memory_order_relaxed);
+    }
     busy_set(lane, 0);
     /* [W1] the job is visible before nidle is read; pairs with [P1]. */
     weft__asym_light();
@@ -320,6 +331,7 @@ take_batch(struct weft__worker *self, struct weft__ring *ring)
     }
     if (n == 0)
         return NULL;
+    weft__stat_add(&self->stats, WEFT_ST_LANE, n);
     while (n > 1) {
         struct weft__job *job = (struct weft__job *)batch[--n];
         if (!weft__push_local(self, job)) {
@@ -355,12 +367,16 @@ weft__lane_take(struct weft__worker *self, bool steal)
         }
         for (unsigned r = 1; r < lane->nrings; r++) {
             unsigned ri = (self->id + r) % lane->nrings;
-            if (weft__ring_dequeue_spmc(&lane->rings[ri], &job))
+            if (weft__ring_dequeue_spmc(&lane->rings[ri], &job)) {
+                weft__stat_add(&self->stats, WEFT_ST_LANE, 1);
                 return (struct weft__job *)job;
+            }
         }
     }
-    if (weft__ring_dequeue_mpmc(&pool->shared_lane->rings[0], &job))
+    if (weft__ring_dequeue_mpmc(&pool->shared_lane->rings[0], &job)) {
+        weft__stat_add(&self->stats, WEFT_ST_LANE, 1);
         return (struct weft__job *)job;
+    }
     return NULL;
 }
 
@@ -398,4 +414,21 @@ weft__lanes_cancel_all(struct weft_pool *pool)
     }
     while (weft__ring_dequeue_mpmc(&pool->shared_lane->rings[0], &job))
         weft__future_job_cancel((struct weft__job *)job);
+}
+
+uint64_t
+weft__lanes_submitted(struct weft_pool *pool)
+{
+    /* acquire: pairs with [L3]. */
+    uint32_t n = atomic_load_explicit(&pool->nlanes, memory_order_acquire);
+    /* relaxed: statistics. */
+    uint64_t sum = atomic_load_explicit(&pool->shared_lane->submitted,
+                                        memory_order_relaxed);
+
+    for (uint32_t i = 0; i < n; i++) {
+        struct weft__lane *lane =
+            atomic_load_explicit(&pool->lanes[i], memory_order_relaxed);
+        sum += atomic_load_explicit(&lane->submitted, memory_order_relaxed);
+    }
+    return sum;
 }

@@ -141,18 +141,23 @@ map_hash(const struct weft_map *map, const void *key, size_t klen)
     return (unsigned long)hash_bytes(key, klen, map->seed);
 }
 
+/* container_of through void *: liburcu's caa_container_of casts from
+ * char *, which clang's -Wcast-align rejects. */
+#define node_of(ptr, type, member) \
+    ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
 /* ---- match callbacks: [M2] ---------------------------------------------- */
 
 static inline struct bnode *
 to_bnode(struct cds_lfht_node *n)
 {
-    return caa_container_of(n, struct bnode, lfn);
+    return node_of(n, struct bnode, lfn);
 }
 
 static inline struct inode *
 to_inode(struct cds_lfht_node *n)
 {
-    return caa_container_of(n, struct inode, lfn);
+    return node_of(n, struct inode, lfn);
 }
 
 static int
@@ -218,7 +223,7 @@ bnode_new(const void *key, size_t klen, const void *val, size_t vlen)
 static void
 bnode_free_cb(struct rcu_head *rh)
 {
-    struct bnode *b = caa_container_of(rh, struct bnode, rh);
+    struct bnode *b = node_of(rh, struct bnode, rh);
 
     /* [M4]/[R5] after the grace period, and after the retiring thread. */
     WEFT_RCU_GP_DONE();
@@ -231,7 +236,7 @@ bnode_free_cb(struct rcu_head *rh)
 static void
 inode_free_cb(struct rcu_head *rh)
 {
-    struct inode *in = caa_container_of(rh, struct inode, rh);
+    struct inode *in = node_of(rh, struct inode, rh);
     struct weft_map *map = in->map;
 
     /* [M4]/[R5] */

@@ -51,6 +51,7 @@ weft__park(struct weft__worker *self)
     struct weft_pool *pool = self->pool;
     _Atomic uint64_t *word = &pool->idle[self->id / 64];
     uint64_t bit = UINT64_C(1) << (self->id % 64);
+    weft_deadline_t deadline;
 
     /* relaxed: only this thread sets parked to 1; read by nobody else. */
     atomic_store_explicit(&self->parked, 1, memory_order_relaxed);
@@ -74,10 +75,24 @@ weft__park(struct weft__worker *self)
     }
     /* Asleep, a worker must not hold up RCU grace periods. */
     weft__rcu_worker_offline();
+    weft__stat_add(&self->stats, WEFT_ST_PARKS, 1);
+    deadline = pool->park_timeout_ns ? weft_deadline_in(pool->park_timeout_ns)
+                                     : WEFT_DEADLINE_NEVER;
     /* [P2] acquire: pairs with the release store in wake_worker(). */
-    while (atomic_load_explicit(&self->parked, memory_order_acquire) != 0)
-        weft__futex_wait(&self->parked, 1, WEFT_DEADLINE_NEVER);
+    while (atomic_load_explicit(&self->parked, memory_order_acquire) != 0) {
+        if (weft__futex_wait(&self->parked, 1, deadline) != -ETIMEDOUT)
+            continue;
+        /* Timed out: take our bit back, unless a waker just did ([P2]). */
+        if (atomic_fetch_and_explicit(word, ~bit, memory_order_seq_cst) & bit) {
+            /* relaxed: we cleared our own bit, see [P2]. */
+            atomic_fetch_sub_explicit(&pool->nidle, 1, memory_order_relaxed);
+            break;
+        }
+        deadline = WEFT_DEADLINE_NEVER; /* the waker is on its way */
+    }
     weft__rcu_worker_online();
+    weft__stat_add(&self->stats, WEFT_ST_WAKEUPS, 1);
+    self->woke = true;
 }
 
 void

@@ -55,57 +55,171 @@ weft__same_pool(const struct weft__worker *self, const struct weft__worker *w)
            (uintptr_t)w < (uintptr_t)(pool->workers + pool->nworkers);
 }
 
+/* Record one steal attempt's outcome. */
+static void
+count_attempt(struct weft__worker *self, enum weft__steal r)
+{
+    weft__stat_add(&self->stats, WEFT_ST_STEAL_ATTEMPTS, 1);
+    if (r == WEFT_STEAL_EMPTY)
+        weft__stat_add(&self->stats, WEFT_ST_STEAL_EMPTY, 1);
+    else if (r == WEFT_STEAL_LOST)
+        weft__stat_add(&self->stats, WEFT_ST_STEAL_LOST, 1);
+}
+
 bool
 weft__help_under(struct weft__worker *self, struct weft__worker *runner,
                  int64_t base)
 {
     struct weft__job *job;
+    enum weft__steal r;
 
     if (runner == self || !weft__same_pool(self, runner))
         return false;
-    if (weft__deque_steal(&runner->dq, base, &job) != WEFT_STEAL_OK)
+    r = weft__deque_steal(&runner->dq, base, &job);
+    count_attempt(self, r);
+    if (r != WEFT_STEAL_OK)
         return false;
+    weft__stat_add(&self->stats, WEFT_ST_STEALS, 1);
+    weft__stat_add(&self->stats, WEFT_ST_STOLEN, 1);
+    weft__stat_add(&self->stats, WEFT_ST_HELPS, 1);
     job->exec(job, self);
     return true;
 }
 
-static bool
-steal_round(struct weft__worker *self)
+/* The victim for this attempt, or nworkers to stop (a user chooser may). */
+static unsigned
+pick_victim(struct weft__worker *self, unsigned attempt)
 {
     struct weft_pool *pool = self->pool;
-    unsigned n = pool->nworkers;
-    struct weft__job *job;
+    unsigned n = pool->nworkers, v;
 
-    if (n < 2)
-        return false;
-    for (unsigned i = 0; i < n; i++) {
-        unsigned v = (unsigned)(rng_next(&self->rng) % n);
+    if (pool->victim_fn != NULL) {
+        v = pool->victim_fn(pool->victim_ctx, self->id, n, attempt);
+        return v < n ? v : n;
+    }
+    if (pool->victim == WEFT_VICTIM_ROUND_ROBIN) {
+        v = (self->last_victim + 1) % n;
         if (v == self->id)
-            continue;
-        if (weft__deque_steal(&pool->workers[v].dq, 0, &job) == WEFT_STEAL_OK) {
-            job->exec(job, self);
-            return true;
+            v = (v + 1) % n;
+        self->last_victim = v;
+        return v;
+    }
+    if (pool->victim == WEFT_VICTIM_LAST_SUCCESS && attempt == 0 &&
+        self->last_victim != self->id)
+        return self->last_victim;
+    v = (unsigned)(rng_next(&self->rng) % n);
+    return v == self->id ? (v + 1) % n : v;
+}
+
+/* One job from victim v (plus, with WEFT_STEAL_HALF, up to half of what it
+ * had, pushed onto our deque), or NULL. */
+static struct weft__job *
+steal_from(struct weft__worker *self, unsigned v)
+{
+    struct weft__worker *victim = &self->pool->workers[v];
+    struct weft__job *job, *more;
+    enum weft__steal r = weft__deque_steal(&victim->dq, 0, &job);
+    uint64_t taken = 1;
+
+    count_attempt(self, r);
+    if (r != WEFT_STEAL_OK)
+        return NULL;
+    if (self->pool->steal == WEFT_STEAL_HALF) {
+        /* relaxed: a size estimate; each steal validates itself. */
+        int64_t left =
+            atomic_load_explicit(&victim->dq.bottom, memory_order_relaxed) -
+            atomic_load_explicit(&victim->dq.top, memory_order_relaxed);
+        for (int64_t k = 0; k < left / 2; k++) {
+            if (weft__deque_steal(&victim->dq, 0, &more) != WEFT_STEAL_OK)
+                break;
+            if (!weft__push_local(self, more))
+                more->exec(more, self); /* our deque cannot grow */
+            taken++;
         }
     }
-    return false;
+    weft__stat_add(&self->stats, WEFT_ST_STEALS, 1);
+    weft__stat_add(&self->stats, WEFT_ST_STOLEN, taken);
+    if (self->pool->victim == WEFT_VICTIM_LAST_SUCCESS)
+        self->last_victim = v;
+    return job;
+}
+
+static struct weft__job *
+steal_round(struct weft__worker *self)
+{
+    unsigned n = self->pool->nworkers;
+    struct weft__job *job = NULL;
+
+    if (n < 2)
+        return NULL;
+    for (unsigned attempt = 0; attempt < n && job == NULL; attempt++) {
+        unsigned v = pick_victim(self, attempt);
+        if (v >= n)
+            break; /* the user's chooser says stop */
+        if (v != self->id)
+            job = steal_from(self, v);
+    }
+    return job;
+}
+
+/* Our own next job, in the pool's local order. */
+static struct weft__job *
+take_own(struct weft__worker *self)
+{
+    struct weft__job *job;
+
+    if (weft_likely(self->pool->order == WEFT_ORDER_LIFO))
+        return weft__deque_pop(&self->dq);
+    /* FIFO: take our oldest, as a thief would (retry lost races). */
+    for (;;) {
+        enum weft__steal r = weft__deque_steal(&self->dq, 0, &job);
+        if (r == WEFT_STEAL_OK)
+            return job;
+        if (r == WEFT_STEAL_EMPTY)
+            return NULL;
+    }
 }
 
 bool
 weft__find_and_run(struct weft__worker *self)
 {
-    struct weft__job *job = weft__deque_pop(&self->dq);
+    struct weft__job *job = take_own(self);
+    uint64_t t0;
 
     if (job == NULL)
         job = weft__lane_take(self, false);
     if (job == NULL) {
-        if (steal_round(self))
-            return true;
-        job = weft__lane_take(self, true);
+        t0 = WEFT_STATS ? weft_now_ns() : 0;
+        job = steal_round(self);
+        if (job == NULL)
+            job = weft__lane_take(self, true);
+        if (WEFT_STATS)
+            weft__stat_add(&self->stats, WEFT_ST_NS_STEALING,
+                           weft_now_ns() - t0);
     }
-    if (job == NULL)
+    if (job == NULL) {
+        if (self->woke)
+            weft__stat_add(&self->stats, WEFT_ST_WAKEUPS_NO_WORK, 1);
+        self->woke = false;
         return false;
+    }
+    self->woke = false;
     job->exec(job, self);
     return true;
+}
+
+/* One idle round: back off before looking again. */
+static void
+idle_round(struct weft_pool *pool, unsigned rounds)
+{
+    /* A worker polling a lane too often pulls the producer's cache line
+     * away on every item: pause in between, yield now and then. */
+    if (pool->spin_yield || rounds % 8 == 0) {
+        sched_yield();
+        return;
+    }
+    for (unsigned k = 0; k < 16; k++)
+        WEFT_CPU_RELAX();
 }
 
 static void *
@@ -114,9 +228,13 @@ worker_main(void *arg)
     struct weft__worker *self = (struct weft__worker *)arg;
     struct weft_pool *pool = self->pool;
     unsigned rounds = 0;
+    uint64_t t0;
     char name[48];
 
     weft__self = self;
+    /* relaxed: read by stats.c as an untorn value only. */
+    atomic_store_explicit(&self->stats.start_ns, weft_now_ns(),
+                          memory_order_relaxed);
     weft__rcu_worker_enter();
     snprintf(name, sizeof(name), "weft-%s-%u", pool->name, self->id);
     name[15] = '\0'; /* the kernel keeps 15 characters */
@@ -134,18 +252,15 @@ worker_main(void *arg)
                 WEFT_POOL_EXIT &&
             !weft__work_visible(pool))
             break;
+        t0 = WEFT_STATS ? weft_now_ns() : 0;
         if (++rounds < pool->spin) {
-            /* Back off between looks: a worker polling a lane too often
-             * pulls the producer's cache line away on every item. */
-            if (rounds % 8 == 0)
-                sched_yield();
-            else
-                for (unsigned k = 0; k < 16; k++)
-                    WEFT_CPU_RELAX();
-            continue;
+            idle_round(pool, rounds);
+        } else {
+            rounds = 0;
+            weft__park(self);
         }
-        rounds = 0;
-        weft__park(self);
+        if (WEFT_STATS)
+            weft__stat_add(&self->stats, WEFT_ST_NS_IDLE, weft_now_ns() - t0);
     }
     weft__rcu_worker_exit();
     weft__self = NULL;
@@ -165,10 +280,30 @@ cpus_available(void)
     return 1;
 }
 
-/* The options this version knows; later fields are read only if present
- * in opts->size. */
+/* The first options struct had four fields; later fields are read only
+ * when opts->size says the caller knows them. */
 #define OPTS_V1_SIZE \
     (offsetof(struct weft_pool_opts, name) + sizeof(const char *))
+
+static int
+read_opts(const struct weft_pool_opts *opts, struct weft_pool_opts *o)
+{
+    const struct weft_pool_opts dflt = WEFT_POOL_OPTS_INIT;
+
+    *o = dflt;
+    if (opts != NULL) {
+        if (opts->size < OPTS_V1_SIZE)
+            return -EINVAL;
+        memcpy(o, opts, opts->size < sizeof(*o) ? opts->size : sizeof(*o));
+    }
+    if (o->workers == 0)
+        o->workers = cpus_available();
+    if (o->workers > WEFT_POOL_MAX_WORKERS ||
+        o->victim > WEFT_VICTIM_LAST_SUCCESS || o->steal > WEFT_STEAL_HALF ||
+        o->order > WEFT_ORDER_FIFO)
+        return -EINVAL;
+    return 0;
+}
 
 static void
 pool_free(struct weft_pool *pool, unsigned ndeques)
@@ -196,7 +331,7 @@ pool_stop(struct weft_pool *pool, unsigned started)
 WEFT_API int
 weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
 {
-    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+    struct weft_pool_opts o;
     struct weft_pool *pool;
     unsigned i;
     int rc;
@@ -205,15 +340,9 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
         return -EINVAL;
     *out = NULL;
     weft__asym_init();
-    if (opts != NULL) {
-        if (opts->size < OPTS_V1_SIZE)
-            return -EINVAL;
-        memcpy(&o, opts, OPTS_V1_SIZE);
-    }
-    if (o.workers == 0)
-        o.workers = cpus_available();
-    if (o.workers > WEFT_POOL_MAX_WORKERS)
-        return -EINVAL;
+    rc = read_opts(opts, &o);
+    if (rc != 0)
+        return rc;
     pool =
         (struct weft_pool *)weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*pool));
     if (pool == NULL)
@@ -223,6 +352,13 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
                                          memory_order_relaxed); /* unique */
     pool->nworkers = o.workers;
     pool->spin = o.spin ? o.spin : 64;
+    pool->victim = o.victim;
+    pool->steal = o.steal;
+    pool->order = o.order;
+    pool->spin_yield = o.spin_yield != 0;
+    pool->park_timeout_ns = o.park_timeout_ns;
+    pool->victim_fn = o.victim_fn;
+    pool->victim_ctx = o.victim_ctx;
     snprintf(pool->name, sizeof(pool->name), "%s", o.name ? o.name : "pool");
     pthread_mutex_init(&pool->lane_lock, NULL);
     pthread_mutex_init(&pool->shutdown_lock, NULL);

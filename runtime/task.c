@@ -53,6 +53,7 @@ task_exec(struct weft__job *job, struct weft__worker *self)
     t->base = weft__deque_bottom(&self->dq);
     /* [T2] release: base before runner; pairs with the owner's acquire. */
     atomic_store_explicit(&t->runner, self, memory_order_release);
+    weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
     t->rc = t->fn(t->arg, &result);
     t->result = result;
     /* [T3] acq_rel: publishes rc/result; reads WAITER set by the owner. */
@@ -75,6 +76,7 @@ weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
     t->fn = fn;
     t->arg = arg;
     t->owner = self;
+    weft__stat_add(&self->stats, WEFT_ST_SPAWNED, 1);
     /* relaxed: [T1] the deque push publishes the record. */
     atomic_store_explicit(&t->runner, NULL, memory_order_relaxed);
     atomic_store_explicit(&t->state, TASK_SPAWNED, memory_order_relaxed);
@@ -147,6 +149,7 @@ sync_slow(struct weft__worker *self, struct weft__task *t,
         job = weft__deque_pop(&self->dq);
         if (job == &t->job) {
             t->owner = NULL;
+            weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
             rc = t->fn(t->arg, &res);
             if (result != NULL)
                 *result = res;
@@ -179,6 +182,7 @@ weft_sync(weft_task_t *task, void **result)
     if (weft_unlikely(job != &t->job))
         return sync_slow(self, t, job, result);
     t->owner = NULL;
+    weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
     rc = t->fn(t->arg, &res);
     if (result != NULL)
         *result = res;

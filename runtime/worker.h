@@ -17,6 +17,7 @@
 #include "deque.h"
 #include "internal.h"
 #include "job.h"
+#include "stat.h"
 
 #define WEFT_IDLE_WORDS ((WEFT_POOL_MAX_WORKERS + 63) / 64)
 #define WEFT_MAX_LANES  256
@@ -30,14 +31,24 @@ struct weft__worker {
     uint64_t rng;        /* owner-only: victim choice */
     unsigned lane_start; /* owner-only: where the lane scan starts */
     pthread_t thread;
+    unsigned last_victim; /* owner-only: victim policies */
+    bool woke;            /* owner-only: just back from a park */
     /* 1 while parked; the waker stores 0 (futex word, park.c). */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t parked;
+    /* Owner-written counters (stat.h), on lines of their own. */
+    _Alignas(WEFT_PAD_ALIGN) struct weft__stats stats;
 };
 
 struct weft_pool {
     uint64_t id; /* unique for the process's life: lane caches key on it */
     unsigned nworkers;
     unsigned spin;
+    /* Policies (weft/pool.h), fixed at creation. */
+    unsigned victim, steal, order;
+    bool spin_yield;
+    uint64_t park_timeout_ns;
+    weft_victim_fn victim_fn;
+    void *victim_ctx;
     char name[16];
     struct weft__worker *workers; /* nworkers of them, each padded */
 
@@ -106,6 +117,9 @@ void weft__lanes_cancel_all(struct weft_pool *pool);
 
 /* future.c: cancel a queued future job and drop the queue's reference. */
 void weft__future_job_cancel(struct weft__job *job);
+
+/* lane.c: weft_pool_submit() calls from outside threads, so far. */
+uint64_t weft__lanes_submitted(struct weft_pool *pool);
 
 /* Push a job from a worker onto its own deque; false if it cannot grow. */
 static inline bool

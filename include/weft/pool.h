@@ -25,6 +25,30 @@ typedef struct weft_pool weft_pool_t;
  * "exception"). *result is NULL on entry. */
 typedef int (*weft_fn)(void *arg, void **result);
 
+/* Scheduling policies (for experiments; the defaults are the zeros). */
+enum weft_victim_policy {
+    WEFT_VICTIM_RANDOM = 0,      /* a uniformly random other worker */
+    WEFT_VICTIM_ROUND_ROBIN = 1, /* the next worker after the last tried */
+    WEFT_VICTIM_LAST_SUCCESS = 2 /* the last victim that had work, first */
+};
+enum weft_steal_policy {
+    WEFT_STEAL_ONE = 0, /* take the oldest job */
+    WEFT_STEAL_HALF = 1 /* take up to half of the victim's jobs */
+};
+enum weft_order_policy {
+    WEFT_ORDER_LIFO = 0, /* a worker runs its newest job first */
+    WEFT_ORDER_FIFO = 1  /* a worker runs its oldest job first */
+};
+
+/*
+ * A victim chooser for experiments: return the index of the worker to
+ * steal from on this attempt (attempt counts from 0 within one search), or
+ * a value >= nworkers to stop searching. Called on the thief's thread; must
+ * not block. Overrides `victim` when set.
+ */
+typedef unsigned (*weft_victim_fn)(void *ctx, unsigned self, unsigned nworkers,
+                                   unsigned attempt);
+
 /*
  * Pool options. Always start from WEFT_POOL_OPTS_INIT: size records which
  * fields the caller knows, so fields can be added later without breaking
@@ -35,10 +59,18 @@ struct weft_pool_opts {
     unsigned workers; /* 0: the CPUs available to the process */
     unsigned spin;    /* idle rounds before parking; 0: default (64) */
     const char *name; /* worker thread names "weft-<name>-<n>"; NULL: "pool" */
+    /* Scheduling policies (the enums above). */
+    unsigned victim;
+    unsigned steal;
+    unsigned order;
+    unsigned spin_yield;      /* nonzero: sched_yield() on every idle round */
+    uint64_t park_timeout_ns; /* 0: parked until woken; else look again */
+    weft_victim_fn victim_fn; /* NULL: use `victim` */
+    void *victim_ctx;
 };
-#define WEFT_POOL_OPTS_INIT                       \
-    {                                             \
-        sizeof(struct weft_pool_opts), 0, 0, NULL \
+#define WEFT_POOL_OPTS_INIT                                                  \
+    {                                                                        \
+        sizeof(struct weft_pool_opts), 0, 0, NULL, 0, 0, 0, 0, 0, NULL, NULL \
     }
 
 /* The most workers one pool may have. */
@@ -47,7 +79,8 @@ struct weft_pool_opts {
 /*
  * weft_pool_create() - start a pool. opts may be NULL (all defaults).
  * Return: 0; -EINVAL (NULL out, opts->size too small, workers above
- * WEFT_POOL_MAX_WORKERS); -ENOMEM; -EAGAIN (threads could not be created).
+ * WEFT_POOL_MAX_WORKERS, an unknown policy value); -ENOMEM; -EAGAIN
+ * (threads could not be created).
  * Ownership: on 0, *out must be passed to weft_pool_destroy() once.
  * Context: any thread.
  */

@@ -6,12 +6,14 @@
  * Every task records its runs in its own slot; at the end every slot must
  * be exactly 1 (or 0 for a successfully cancelled future, whose result must
  * be -ECANCELED), and every result must be the expected value.
- * Runs with 2, 4 and 16 workers on whatever cores there are.
+ * Runs with 2, 4, 16 and 8 workers on whatever cores there are, each
+ * with another scheduling policy.
  * argv: threads (outside submitters, default 3) seconds seed.
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,8 +144,32 @@ submitter(void *arg)
     return NULL;
 }
 
+static unsigned
+next_victim(void *ctx, unsigned self, unsigned n, unsigned attempt)
+{
+    (void)ctx;
+    return attempt < n ? (self + n - 1 - attempt) % n : n;
+}
+
+/* Each run uses another scheduling policy (weft/pool.h). */
+static const struct policy {
+    unsigned victim, steal, order, spin_yield;
+    uint64_t park_timeout_ns;
+    bool chooser;
+    const char *name;
+} policies[] = {
+    {WEFT_VICTIM_RANDOM, WEFT_STEAL_ONE, WEFT_ORDER_LIFO, 0, 0, false,
+     "random/one/lifo"},
+    {WEFT_VICTIM_ROUND_ROBIN, WEFT_STEAL_HALF, WEFT_ORDER_FIFO, 1, 0, false,
+     "round-robin/half/fifo/yield"},
+    {WEFT_VICTIM_LAST_SUCCESS, WEFT_STEAL_HALF, WEFT_ORDER_LIFO, 0,
+     WEFT_NS_PER_MS, false, "last-success/half/lifo/park-1ms"},
+    {WEFT_VICTIM_RANDOM, WEFT_STEAL_ONE, WEFT_ORDER_FIFO, 0, 0, true,
+     "user-chooser/one/fifo"},
+};
+
 static int
-run(unsigned workers, int threads, uint64_t seed)
+run(unsigned workers, int threads, uint64_t seed, const struct policy *pol)
 {
     struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
     pthread_t tid[32];
@@ -154,6 +180,12 @@ run(unsigned workers, int threads, uint64_t seed)
     atomic_store(&next_slot, 0);
     atomic_store(&tasks_done, 0);
     o.workers = workers;
+    o.victim = pol->victim;
+    o.steal = pol->steal;
+    o.order = pol->order;
+    o.spin_yield = pol->spin_yield;
+    o.park_timeout_ns = pol->park_timeout_ns;
+    o.victim_fn = pol->chooser ? next_victim : NULL;
     ASSERT_EQ(weft_pool_create(&o, &pool), 0);
     for (int i = 0; i < threads; i++) {
         seeds[i] = seed + (uint64_t)i * 7919 + workers;
@@ -172,9 +204,9 @@ run(unsigned workers, int threads, uint64_t seed)
                 fprintf(stderr, "slot %u ran %u times\n", s, r);
         }
     }
-    printf("stress_pool: %u workers, %d submitters: %ld tasks run, %u "
-           "slots, %u wrong, %ld failures\n",
-           workers, threads, atomic_load(&tasks_done), used, bad,
+    printf("stress_pool: %u workers, %d submitters, %s: %ld tasks run, "
+           "%u slots, %u wrong, %ld failures\n",
+           workers, threads, pol->name, atomic_load(&tasks_done), used, bad,
            atomic_load(&failures));
     return bad == 0 && atomic_load(&failures) == 0;
 }
@@ -184,13 +216,13 @@ main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 3;
     uint64_t seed = weft_test_seed(argc, argv);
-    static const unsigned sizes[] = {2, 4, 16};
+    static const unsigned sizes[] = {2, 4, 16, 8};
     int ok = 1;
 
-    seconds = weft_test_seconds(argc, argv, 2.0) / 3;
+    seconds = weft_test_seconds(argc, argv, 2.0) / 4;
     if (threads < 1 || threads > 32)
         threads = 3;
-    for (unsigned i = 0; i < 3; i++)
-        ok &= run(sizes[i], threads, seed);
+    for (unsigned i = 0; i < 4; i++)
+        ok &= run(sizes[i], threads, seed, &policies[i]);
     return ok ? 0 : 1;
 }
