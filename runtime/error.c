@@ -37,9 +37,13 @@ weft_strerror(int err)
     case WEFT_ESHUTDOWN:
         return "shut down";
     case WEFT_EOVERFLOW:
-        return "count would overflow";
+        return "value too large";
     case WEFT_EPIPE:
         return "broken";
+    case WEFT_EEXIST:
+        return "already exists";
+    case WEFT_ENOSPC:
+        return "buffer too small";
     default:
         return "unknown error";
     }

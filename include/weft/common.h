@@ -40,7 +40,9 @@ enum weft_err {
     WEFT_ECANCELED = -ECANCELED, /* task was cancelled before it ran */
     WEFT_ESHUTDOWN = -ESHUTDOWN, /* object is shut down */
     WEFT_EOVERFLOW = -EOVERFLOW, /* a count would overflow */
-    WEFT_EPIPE = -EPIPE          /* a barrier is broken */
+    WEFT_EPIPE = -EPIPE,         /* a barrier is broken */
+    WEFT_EEXIST = -EEXIST,       /* the key is already there */
+    WEFT_ENOSPC = -ENOSPC        /* the caller's buffer is too small */
 };
 
 /*

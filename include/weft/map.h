@@ -55,7 +55,6 @@ typedef struct weft_map weft_map_t;
 
 #define WEFT_MAP_KEY_MAX   ((size_t)65535)   /* bytes */
 #define WEFT_MAP_VALUE_MAX ((size_t)1 << 30) /* bytes */
-#define WEFT_EEXIST        (-EEXIST)         /* key already present */
 
 /* A hash of a key: any 64-bit function; equal keys must hash equal. */
 typedef uint64_t (*weft_map_hash_fn)(const void *key, size_t klen, void *ctx);
