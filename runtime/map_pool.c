@@ -60,11 +60,10 @@ collect(struct map_state *st, size_t i, weft_future_t *f,
     }
     rc = weft_future_result(f, deadline, &res);
     if ((rc == -ETIMEDOUT || rc == -EDEADLK) && !weft_future_done(f)) {
-        /* Still running: try once more to keep it from starting. */
-        if (weft_future_cancel(f) == 0)
-            put(st, i, -ECANCELED, NULL, false);
-        else
-            put(st, i, rc, NULL, true);
+        /* Caught unfinished: a failure of its own even if it had not
+         * started yet (then it never will). */
+        (void)weft_future_cancel(f);
+        put(st, i, rc, NULL, true);
     } else {
         put(st, i, rc, res, true);
     }

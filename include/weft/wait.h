@@ -60,8 +60,9 @@ WEFT_API int weft_wait(weft_future_t **fs, size_t n, int mode,
  * results and errors may be NULL; otherwise they have n slots, all written.
  * Return: 0 if every task returned 0; else the failure with the lowest
  * input index: a task's own negative code, a submission error (-ENOMEM,
- * -ESHUTDOWN), or -ETIMEDOUT for the task the deadline caught unfinished
- * (errors[i] = -ETIMEDOUT for every task still running then);
+ * -ESHUTDOWN), or -ETIMEDOUT for the first task the deadline caught
+ * unfinished, started or not (errors[i] = -ETIMEDOUT for it and for every
+ * later task still running then);
  * -EINVAL (NULL pool or fn, NULL args with n > 0; nothing is run).
  * A task that was running at -ETIMEDOUT keeps running after the return
  * (tasks cannot be interrupted): its args[i] must stay valid until it
