@@ -10,13 +10,16 @@
  *   pool_map:      weft_pool_map() over the same n (bounded window).
  * Rows (per threads=T): futures_submit_result, as_completed, pool_map in
  * ns/future (lower); as_completed_overhead = as_completed / submit_result
- * (ratio, lower; the target is <= 1.30).
+ * (ratio, lower; the target is <= 1.30). Each is the best of REPS
+ * alternating repetitions in one invocation.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <weft.h>
 
 #include "bench.h"
+
+#define REPS 3
 
 static int
 noop(void *arg, void **result)
@@ -112,20 +115,28 @@ main(void)
         if (rc == 0)
             rc = run_as_completed(pool, n < 20000 ? n : 20000);
 
+        /* Alternating repetitions, best of each: the machine is shared,
+         * and the minimum is the least disturbed run of each pattern. */
+        base = ac = map = UINT64_MAX;
         BENCH_REGION_BEGIN();
-        t0 = bench_now_ns();
-        if (rc == 0)
+        for (int rep = 0; rep < REPS && rc == 0; rep++) {
+            uint64_t d;
+            t0 = bench_now_ns();
             rc = run_submit_result(pool, fut, n);
-        base = bench_now_ns() - t0;
-        t0 = bench_now_ns();
-        if (rc == 0)
-            rc = run_as_completed(pool, n);
-        ac = bench_now_ns() - t0;
-        t0 = bench_now_ns();
-        if (rc == 0)
-            rc = weft_pool_map(pool, noop, args, n, NULL, NULL,
-                               WEFT_DEADLINE_NEVER);
-        map = bench_now_ns() - t0;
+            d = bench_now_ns() - t0;
+            base = d < base ? d : base;
+            t0 = bench_now_ns();
+            if (rc == 0)
+                rc = run_as_completed(pool, n);
+            d = bench_now_ns() - t0;
+            ac = d < ac ? d : ac;
+            t0 = bench_now_ns();
+            if (rc == 0)
+                rc = weft_pool_map(pool, noop, args, n, NULL, NULL,
+                                   WEFT_DEADLINE_NEVER);
+            d = bench_now_ns() - t0;
+            map = d < map ? d : map;
+        }
         BENCH_REGION_END();
         weft_pool_destroy(pool);
         if (rc != 0) {
