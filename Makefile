@@ -48,7 +48,9 @@ build-tsan build-asan: deps-san
 build-bench: deps-bench
 build-%:
 	cmake --preset $*
-	cmake --build --preset $* -j$(JOBS)
+	cmake --build --preset $* -j$(JOBS) $(TARGET_$*)
+# The bench preset builds only the benchmarks, not the tests.
+TARGET_bench := --target bench_all
 
 # --- tests ---------------------------------------------------------------
 test: build-dev
