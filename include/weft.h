@@ -9,6 +9,7 @@
 #include <weft/map.h>
 #include <weft/pool.h>
 #include <weft/stats.h>
+#include <weft/trace.h>
 #include <weft/queue.h>
 #include <weft/sync.h>
 #include <weft/wait.h>

@@ -185,11 +185,14 @@ future_run(weft_future_t *f, struct weft__worker *self)
     if (self != NULL) {
         f->base = weft__deque_bottom(&self->dq);
         weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
+        weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)f);
     }
     /* [F4] release: base before runner. */
     atomic_store_explicit(&f->runner, self, memory_order_release);
     f->rc = f->fn(f->arg, &result);
     f->result = result;
+    if (self != NULL)
+        weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)f);
     /* [F2] acq_rel: rc/result before DONE; reads WAITERS. */
     old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
     finish(f, old);
@@ -255,6 +258,8 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
         rc = weft__push_local(self, &f->job) ? 0 : -ENOMEM;
         if (rc == 0)
             weft__stat_add(&self->stats, WEFT_ST_SUBMITTED, 1);
+        if (rc == 0)
+            weft__trace(&self->trace, WEFT_EV_SUBMIT, 0, (uintptr_t)f);
     } else {
         rc = weft__lane_push(pool, &f->job);
     }

@@ -332,6 +332,7 @@ take_batch(struct weft__worker *self, struct weft__ring *ring)
     if (n == 0)
         return NULL;
     weft__stat_add(&self->stats, WEFT_ST_LANE, n);
+    weft__trace(&self->trace, WEFT_EV_LANE, n, 0);
     while (n > 1) {
         struct weft__job *job = (struct weft__job *)batch[--n];
         if (!weft__push_local(self, job)) {

@@ -76,6 +76,7 @@ weft__park(struct weft__worker *self)
     /* Asleep, a worker must not hold up RCU grace periods. */
     weft__rcu_worker_offline();
     weft__stat_add(&self->stats, WEFT_ST_PARKS, 1);
+    weft__trace(&self->trace, WEFT_EV_PARK, 0, 0);
     deadline = pool->park_timeout_ns ? weft_deadline_in(pool->park_timeout_ns)
                                      : WEFT_DEADLINE_NEVER;
     /* [P2] acquire: pairs with the release store in wake_worker(). */
@@ -92,6 +93,7 @@ weft__park(struct weft__worker *self)
     }
     weft__rcu_worker_online();
     weft__stat_add(&self->stats, WEFT_ST_WAKEUPS, 1);
+    weft__trace(&self->trace, WEFT_EV_UNPARK, 0, 0);
     self->woke = true;
 }
 

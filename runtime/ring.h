@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <ck_ring.h>
 
@@ -94,6 +95,57 @@ weft__ring_trydequeue_spmc(struct weft__ring *r, void **p)
 {
     if (!ck_ring_trydequeue_spmc(&r->ring, r->buf, p))
         return false;
+    WEFT_HB_ACQUIRE(&r->ring);
+    return true;
+}
+
+/* --- a typed ring of trace events (trace.c): entries are copied in by
+ * value, single producer (the worker) and single consumer (the drainer). */
+struct weft__trace_ev {
+    uint64_t ts;   /* CLOCK_MONOTONIC ns */
+    uint64_t id;   /* the task or future, or 0 */
+    uint32_t kind; /* enum weft__ev (trace.h) */
+    uint32_t arg;  /* a victim, a count, ... */
+};
+CK_RING_PROTOTYPE(weft__trace_ev, weft__trace_ev)
+
+struct weft__trace_ring {
+    ck_ring_t ring;
+    struct weft__trace_ev *buf;
+};
+
+static inline int
+weft__trace_ring_init(struct weft__trace_ring *r, unsigned slots)
+{
+    r->buf = (struct weft__trace_ev *)weft__aligned_alloc(
+        WEFT_CACHELINE, sizeof(struct weft__trace_ev) * slots);
+    if (r->buf == NULL)
+        return -ENOMEM;
+    ck_ring_init(&r->ring, slots);
+    return 0;
+}
+
+static inline void
+weft__trace_ring_fini(struct weft__trace_ring *r)
+{
+    weft__free(r->buf);
+    r->buf = NULL;
+}
+
+static inline bool
+weft__trace_ring_put(struct weft__trace_ring *r, struct weft__trace_ev *ev)
+{
+    /* [R1] release: as for the pointer rings. */
+    WEFT_HB_RELEASE(&r->ring);
+    return ck_ring_enqueue_spsc_weft__trace_ev(&r->ring, r->buf, ev);
+}
+
+static inline bool
+weft__trace_ring_get(struct weft__trace_ring *r, struct weft__trace_ev *ev)
+{
+    if (!ck_ring_dequeue_spsc_weft__trace_ev(&r->ring, r->buf, ev))
+        return false;
+    /* [R1] acquire: pairs with the release in put. */
     WEFT_HB_ACQUIRE(&r->ring);
     return true;
 }

@@ -139,6 +139,7 @@ steal_from(struct weft__worker *self, unsigned v)
     }
     weft__stat_add(&self->stats, WEFT_ST_STEALS, 1);
     weft__stat_add(&self->stats, WEFT_ST_STOLEN, taken);
+    weft__trace(&self->trace, WEFT_EV_STEAL, v, taken);
     if (self->pool->victim == WEFT_VICTIM_LAST_SUCCESS)
         self->last_victim = v;
     return job;
@@ -308,6 +309,7 @@ read_opts(const struct weft_pool_opts *opts, struct weft_pool_opts *o)
 static void
 pool_free(struct weft_pool *pool, unsigned ndeques)
 {
+    weft__trace_free(pool);
     pthread_mutex_destroy(&pool->shutdown_lock);
     for (unsigned i = 0; i < ndeques; i++)
         weft__deque_fini(&pool->workers[i].dq);
@@ -394,6 +396,7 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
             return -EAGAIN;
         }
     }
+    weft__trace_from_env(pool);
     *out = pool;
     return 0;
 }

@@ -54,7 +54,9 @@ task_exec(struct weft__job *job, struct weft__worker *self)
     /* [T2] release: base before runner; pairs with the owner's acquire. */
     atomic_store_explicit(&t->runner, self, memory_order_release);
     weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
+    weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
     t->rc = t->fn(t->arg, &result);
+    weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)t);
     t->result = result;
     /* [T3] acq_rel: publishes rc/result; reads WAITER set by the owner. */
     old = atomic_exchange_explicit(&t->state, TASK_DONE, memory_order_acq_rel);
@@ -77,6 +79,7 @@ weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
     t->arg = arg;
     t->owner = self;
     weft__stat_add(&self->stats, WEFT_ST_SPAWNED, 1);
+    weft__trace(&self->trace, WEFT_EV_SPAWN, 0, (uintptr_t)t);
     /* relaxed: [T1] the deque push publishes the record. */
     atomic_store_explicit(&t->runner, NULL, memory_order_relaxed);
     atomic_store_explicit(&t->state, TASK_SPAWNED, memory_order_relaxed);
@@ -150,7 +153,9 @@ sync_slow(struct weft__worker *self, struct weft__task *t,
         if (job == &t->job) {
             t->owner = NULL;
             weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
+            weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
             rc = t->fn(t->arg, &res);
+            weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)t);
             if (result != NULL)
                 *result = res;
             return rc;
@@ -183,7 +188,9 @@ weft_sync(weft_task_t *task, void **result)
         return sync_slow(self, t, job, result);
     t->owner = NULL;
     weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
+    weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
     rc = t->fn(t->arg, &res);
+    weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)t);
     if (result != NULL)
         *result = res;
     return rc;

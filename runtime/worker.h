@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "job.h"
 #include "stat.h"
+#include "trace.h"
 
 #define WEFT_IDLE_WORDS ((WEFT_POOL_MAX_WORKERS + 63) / 64)
 #define WEFT_MAX_LANES  256
@@ -27,6 +28,7 @@ struct weft__lane;
 struct weft__worker {
     struct weft__deque dq; /* top and bottom on lines of their own */
     _Alignas(WEFT_PAD_ALIGN) struct weft_pool *pool;
+    _Atomic(struct weft__trace_buf *) trace; /* NULL: not tracing */
     unsigned id;
     uint64_t rng;        /* owner-only: victim choice */
     unsigned lane_start; /* owner-only: where the lane scan starts */
@@ -68,6 +70,7 @@ struct weft_pool {
     _Atomic uint32_t nlanes;
     struct weft__lane *shared_lane; /* MPMC, for threads beyond the lanes */
     pthread_mutex_t lane_lock;      /* lane claim/release: slow path only */
+    struct weft__tracer *tracer;    /* trace.c; NULL until first traced */
 };
 
 enum { WEFT_POOL_RUNNING = 0, WEFT_POOL_CLOSED = 1, WEFT_POOL_EXIT = 2 };
@@ -117,6 +120,10 @@ void weft__lanes_cancel_all(struct weft_pool *pool);
 
 /* future.c: cancel a queued future job and drop the queue's reference. */
 void weft__future_job_cancel(struct weft__job *job);
+
+/* trace.c: WEFT_TRACE from the environment; free at pool free. */
+void weft__trace_from_env(struct weft_pool *pool);
+void weft__trace_free(struct weft_pool *pool);
 
 /* lane.c: weft_pool_submit() calls from outside threads, so far. */
 uint64_t weft__lanes_submitted(struct weft_pool *pool);
