@@ -4,6 +4,7 @@
 #define WEFT_H
 
 #include <weft/common.h>
+#include <weft/context.h>
 #include <weft/counter.h>
 #include <weft/future.h>
 #include <weft/map.h>

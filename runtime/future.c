@@ -26,6 +26,7 @@
 
 #include <weft/future.h>
 
+#include "context.h"
 #include "futex.h"
 #include "future_int.h"
 #include "rcu.h"
@@ -56,6 +57,7 @@ struct weft_future {
     _Atomic(struct weft__worker *) runner; /* [F4] */
     int64_t base;
     _Atomic(struct cb_node *) cbs; /* [F3] */
+    struct weft__ctx *ctx;         /* captured at submit (context.h) */
 };
 
 /*
@@ -150,6 +152,10 @@ run_callbacks(weft_future_t *f)
 static void
 finish(weft_future_t *f, uint32_t old)
 {
+    /* The captured context is no longer needed: drop it now, not when
+     * the last reference to f goes (futures may live long). */
+    weft__ctx_unref(f->ctx);
+    f->ctx = NULL;
     if (old & F_WAITERS)
         weft__futex_wake(&f->state, INT_MAX);
     run_callbacks(f);
@@ -178,6 +184,7 @@ claim(weft_future_t *f, uint32_t to)
 static void
 future_run(weft_future_t *f, struct weft__worker *self)
 {
+    struct weft__ctx_save saved;
     void *result = NULL;
     uint32_t old;
 
@@ -189,7 +196,9 @@ future_run(weft_future_t *f, struct weft__worker *self)
     }
     /* [F4] release: base before runner. */
     atomic_store_explicit(&f->runner, self, memory_order_release);
+    weft__ctx_enter(f->ctx, &saved);
     f->rc = f->fn(f->arg, &result);
+    weft__ctx_leave(&saved);
     f->result = result;
     if (self != NULL)
         weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)f);
@@ -252,6 +261,7 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
     atomic_store_explicit(&f->refs, 2, memory_order_relaxed);
     atomic_store_explicit(&f->runner, NULL, memory_order_relaxed);
     atomic_store_explicit(&f->cbs, NULL, memory_order_relaxed);
+    f->ctx = weft__ctx_capture();
     if (self != NULL && self->pool == pool) {
         /* From our own worker: its deque (accepted during shutdown too,
          * the owner drains it before leaving). */
@@ -264,6 +274,7 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
         rc = weft__lane_push(pool, &f->job);
     }
     if (rc != 0) {
+        weft__ctx_unref(f->ctx);
         future_free(f);
         return rc;
     }

@@ -21,6 +21,7 @@
 #include <weft/future.h>
 #include <weft/pool.h>
 
+#include "context.h"
 #include "futex.h"
 #include "rcu.h"
 #include "worker.h"
@@ -34,7 +35,8 @@ struct weft__task {
     void *result;
     struct weft__worker *owner; /* NULL once synced */
     _Atomic(struct weft__worker *) runner;
-    int64_t base; /* runner's deque bottom when it started [T2] */
+    int64_t base;          /* runner's deque bottom when it started [T2] */
+    struct weft__ctx *ctx; /* captured at spawn (context.h) */
     int rc;
     _Atomic uint32_t state;
 };
@@ -47,6 +49,7 @@ static void
 task_exec(struct weft__job *job, struct weft__worker *self)
 {
     struct weft__task *t = (struct weft__task *)job;
+    struct weft__ctx_save saved;
     void *result = NULL;
     uint32_t old;
 
@@ -55,7 +58,10 @@ task_exec(struct weft__job *job, struct weft__worker *self)
     atomic_store_explicit(&t->runner, self, memory_order_release);
     weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
     weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
+    weft__ctx_enter(t->ctx, &saved);
     t->rc = t->fn(t->arg, &result);
+    weft__ctx_leave(&saved);
+    weft__ctx_unref(t->ctx);
     weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)t);
     t->result = result;
     /* [T3] acq_rel: publishes rc/result; reads WAITER set by the owner. */
@@ -78,6 +84,7 @@ weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
     t->fn = fn;
     t->arg = arg;
     t->owner = self;
+    t->ctx = weft__ctx_capture();
     weft__stat_add(&self->stats, WEFT_ST_SPAWNED, 1);
     weft__trace(&self->trace, WEFT_EV_SPAWN, 0, (uintptr_t)t);
     /* relaxed: [T1] the deque push publishes the record. */
@@ -132,6 +139,7 @@ static int
 sync_slow(struct weft__worker *self, struct weft__task *t,
           struct weft__job *job, void **result)
 {
+    struct weft__ctx_save saved;
     void *res = NULL;
     int rc;
 
@@ -154,7 +162,10 @@ sync_slow(struct weft__worker *self, struct weft__task *t,
             t->owner = NULL;
             weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
             weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
+            weft__ctx_enter(t->ctx, &saved);
             rc = t->fn(t->arg, &res);
+            weft__ctx_leave(&saved);
+            weft__ctx_unref(t->ctx);
             weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)t);
             if (result != NULL)
                 *result = res;
@@ -174,6 +185,7 @@ weft_sync(weft_task_t *task, void **result)
 {
     struct weft__task *t = (struct weft__task *)task;
     struct weft__worker *self = weft__self;
+    struct weft__ctx_save saved;
     struct weft__job *job;
     void *res = NULL;
     int rc;
@@ -189,7 +201,10 @@ weft_sync(weft_task_t *task, void **result)
     t->owner = NULL;
     weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
     weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
+    weft__ctx_enter(t->ctx, &saved);
     rc = t->fn(t->arg, &res);
+    weft__ctx_leave(&saved);
+    weft__ctx_unref(t->ctx);
     weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)t);
     if (result != NULL)
         *result = res;

@@ -142,7 +142,7 @@ WEFT_API int weft_pool_run(weft_pool_t *pool, weft_fn fn, void *arg,
  * before 1.0; treat it as opaque.
  */
 typedef struct weft_task {
-    uintptr_t weft_private[8];
+    uintptr_t weft_private[10];
 } weft_task_t;
 
 /*
