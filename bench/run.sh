@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # bench/run.sh - run every benchmark binary of the bench build N times and
-# print one table (median [min-max]), plus bench/results/latest.{json,png,svg}.
+# print one table (median [min-max]), plus bench/results/latest.{json,csv,png,svg}.
 # It builds nothing: `make bench` (or cmake --preset bench && cmake --build
 # --preset bench) does that first. See bench/README.md.
 #
@@ -235,6 +235,13 @@ awk -v host="$(hostname 2>/dev/null || uname -n)" -v nproc="$ncpu" \
     -v threads="${threads:-default}" -v filter="$filter" \
     -f "$awkdir/json.awk" "$work/agg.tsv" "$missing" "$failures" >"$out/latest.json"
 
+# --- CSV (STYLE.md 6: medians with the git SHA and compiler) -------------
+awk -F'\t' -v sha="$commit" -v cc="$(ver "$cc")" '
+    function c(s) { gsub(/"/, "\"\"", s); return "\"" s "\"" }
+    BEGIN { print "benchmark,params,system,unit,better,runs,median,min,max,values,git_sha,compiler" }
+    { print c($1) "," c($2) "," c($3) "," c($4) "," $5 "," $6 "," $7 "," $8 "," $9 "," c($10) "," sha "," c(cc) }' \
+    "$work/agg.tsv" >"$out/latest.csv"
+
 # --- chart -----------------------------------------------------------------
 chart=""
 if command -v gnuplot >/dev/null && [ -s "$work/agg.tsv" ]; then
@@ -250,5 +257,5 @@ else
     echo "run.sh: gnuplot not installed: no chart" >&2
 fi
 echo
-echo "Saved: ${out#$root/}/latest.json$chart"
+echo "Saved: ${out#$root/}/latest.json latest.csv$chart"
 exit $failed

@@ -34,6 +34,10 @@ END {
         }
         S[j + 1] = t
     }
+    # A known system keeps its colour whatever else is in the chart.
+    nxt = np
+    for (s = 1; s <= ns; s++)
+        col[s] = (S[s] in rank) ? C[rank[S[s]]] : C[(nxt++ % ncol) + 1]
     cols = nb > 4 ? 3 : (nb > 1 ? 2 : 1)
     rows = int((nb + cols - 1) / cols)
     gp = dir "/chart.gp"
@@ -44,17 +48,17 @@ END {
     print "set style fill solid 0.85 border -1" > gp
     print "set boxwidth 0.9" > gp
     print "set grid ytics lc rgb '#dddddd'" > gp
-    print "set key top left horizontal font ',8' samplen 1.5 opaque" > gp
-    print "set xtics font ',8' nomirror rotate by -20" > gp
+    print "set key outside top center horizontal font ',8' samplen 1.5" > gp
+    print "set xtics font ',7' nomirror rotate by -25" > gp
     print "set ytics font ',8'" > gp
     print "set yrange [0:*]" > gp
-    print "set offsets 0, 0, graph 0.12, 0" > gp
+    print "set offsets 0, 0, graph 0.05, 0" > gp
     for (term = 1; term <= 2; term++) {
         if (term == 1)
-            printf "set terminal pngcairo size %d,%d font 'sans,10'\nset output '%s'\n", \
+            printf "set terminal pngcairo noenhanced size %d,%d font 'sans,10'\nset output '%s'\n", \
                    cols * 560, rows * 380 + 40, png > gp
         else
-            printf "set terminal svg size %d,%d font 'sans,10' background '#ffffff'\nset output '%s'\n", \
+            printf "set terminal svg noenhanced size %d,%d font 'sans,10' background '#ffffff'\nset output '%s'\n", \
                    cols * 560, rows * 380 + 40, svg > gp
         printf "set multiplot layout %d,%d title '%s' font ',11'\n", rows, cols, title > gp
         for (b = 1; b <= nb; b++) {
@@ -94,7 +98,7 @@ END {
             for (k = 1; k <= nsp; k++)
                 printf "%s '%s' using %d:%d:%d:xtic(1) title '%s' lc rgb '%s'", \
                        (k > 1 ? "," : ""), f, 2 + 3 * (k - 1), 3 + 3 * (k - 1), \
-                       4 + 3 * (k - 1), S[SP[k]], C[(SP[k] - 1) % ncol + 1] > gp
+                       4 + 3 * (k - 1), S[SP[k]], col[SP[k]] > gp
             printf "\n" > gp
         }
         print "unset multiplot" > gp
