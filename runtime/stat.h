@@ -41,6 +41,11 @@ enum weft__stat {
 struct weft__stats {
     _Atomic uint64_t c[WEFT_ST_COUNT];
     _Atomic uint64_t start_ns; /* when the worker started */
+    /* Written by other workers (an RMW on a line of its own): this
+     * worker's spawned tasks that someone else ran. A spawned task the
+     * owner runs itself is not counted anywhere on the hot path: its runs
+     * are derived as spawned - stolen_from (stats.c). */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t stolen_from;
 };
 
 /* Owner-only: add n to counter i of stats s. */

@@ -19,7 +19,10 @@ read_worker(struct weft__worker *w, uint64_t now, struct weft_worker_stats *o)
         /* relaxed: untorn values are all a snapshot promises. */
         c[i] = atomic_load_explicit(&w->stats.c[i], memory_order_relaxed);
     start = atomic_load_explicit(&w->stats.start_ns, memory_order_relaxed);
-    o->tasks_run = c[WEFT_ST_RUN];
+    /* Own spawned tasks run here = spawned - run elsewhere (stat.h). */
+    o->tasks_run =
+        c[WEFT_ST_RUN] + c[WEFT_ST_SPAWNED] -
+        atomic_load_explicit(&w->stats.stolen_from, memory_order_relaxed);
     o->tasks_spawned = c[WEFT_ST_SPAWNED];
     o->tasks_submitted = c[WEFT_ST_SUBMITTED];
     o->lane_jobs = c[WEFT_ST_LANE];

@@ -56,7 +56,14 @@ task_exec(struct weft__job *job, struct weft__worker *self)
     t->base = weft__deque_bottom(&self->dq);
     /* [T2] release: base before runner; pairs with the owner's acquire. */
     atomic_store_explicit(&t->runner, self, memory_order_release);
-    weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
+    if (t->owner != self) {
+        /* Another worker's task (stolen). The owner's own runs of its
+         * tasks are derived, see stat.h. */
+        weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
+        /* relaxed: a statistic; RMW as several thieves may add. */
+        atomic_fetch_add_explicit(&t->owner->stats.stolen_from, 1,
+                                  memory_order_relaxed);
+    }
     weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
     weft__ctx_enter(t->ctx, &saved);
     t->rc = t->fn(t->arg, &result);
@@ -160,7 +167,6 @@ sync_slow(struct weft__worker *self, struct weft__task *t,
         job = weft__deque_pop(&self->dq);
         if (job == &t->job) {
             t->owner = NULL;
-            weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
             weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
             weft__ctx_enter(t->ctx, &saved);
             rc = t->fn(t->arg, &res);
@@ -199,7 +205,6 @@ weft_sync(weft_task_t *task, void **result)
     if (weft_unlikely(job != &t->job))
         return sync_slow(self, t, job, result);
     t->owner = NULL;
-    weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
     weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)t);
     weft__ctx_enter(t->ctx, &saved);
     rc = t->fn(t->arg, &res);

@@ -26,9 +26,13 @@ extern "C" {
 #endif
 
 struct weft_worker_stats {
-    /* Jobs this worker ran to completion: spawned tasks (inline at sync,
-     * stolen, or out of order), futures (from any queue, or inline for a
-     * waiter on this worker). Cancelled futures are not runs. */
+    /* Jobs this worker ran: futures (from any queue, or inline for a
+     * waiter on this worker) and other workers' tasks it stole, counted
+     * when they start; plus this worker's own spawned tasks that no other
+     * worker ran, derived as tasks_spawned minus those stolen (so the hot
+     * spawn/sync path counts only the spawn). Exact once the pool is
+     * quiescent; while tasks are in flight, a spawned task not yet run
+     * already counts. Cancelled futures are not runs. */
     uint64_t tasks_run;
     /* weft_spawn() calls made by tasks on this worker. */
     uint64_t tasks_spawned;
