@@ -28,6 +28,7 @@
 #include "asym.h"
 #include "futex.h"
 #include "rcu.h"
+#include "syncwait.h"
 #include "worker.h"
 
 __thread struct weft__worker *weft__self
@@ -456,6 +457,24 @@ weft_pool_destroy(weft_pool_t *pool)
         return rc; /* -EDEADLK: from one of its own workers */
     pool_free(pool, pool->nworkers);
     return 0;
+}
+
+void
+weft__worker_blocking(bool entering)
+{
+    struct weft__worker *self = weft__self;
+
+    if (self == NULL)
+        return;
+    if (!entering) {
+        weft__rcu_worker_online();
+        return;
+    }
+    /* Asleep, a worker must not hold up RCU grace periods (rcu.h). */
+    weft__rcu_worker_offline();
+    /* Work on our deque would wait for us: let an idle worker steal it. */
+    if (weft__deque_maybe_nonempty(&self->dq))
+        weft__wake_one(self->pool);
 }
 
 WEFT_API unsigned

@@ -1,26 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * syncwait.c - spin, then the scheduler hook, then the futex (syncwait.h).
- * The only shared state here is the hook pointer (set once, read often).
+ * syncwait.c - spin, then tell the scheduler, then the futex (syncwait.h).
  */
 #include "syncwait.h"
 
 #include <sched.h>
 
-#include <weft/pool.h>
-
 /* Rounds of pause before parking: about 1-3 us on current x86. */
 #define WAIT_SPIN_ROUNDS 128u
-
-static _Atomic(weft__block_hook_fn) block_hook;
-
-void
-weft__set_block_hook(weft__block_hook_fn fn)
-{
-    /* release: whatever the hook reads was set up before it was
-     * published; pairs with the acquire in weft__wait_u32. */
-    atomic_store_explicit(&block_hook, fn, memory_order_release);
-}
 
 void
 weft__spin_step(unsigned *round)
@@ -35,7 +22,6 @@ int
 weft__wait_u32(_Atomic uint32_t *word, uint32_t expected,
                weft_deadline_t deadline)
 {
-    weft__block_hook_fn hook;
     unsigned round = 0;
     int rc;
 
@@ -48,15 +34,8 @@ weft__wait_u32(_Atomic uint32_t *word, uint32_t expected,
             weft__spin_step(&round);
         }
     }
-    hook = NULL;
-    if (weft_pool_current() != NULL) {
-        /* acquire: pairs with the release in weft__set_block_hook. */
-        hook = atomic_load_explicit(&block_hook, memory_order_acquire);
-    }
-    if (hook != NULL)
-        hook(true);
+    weft__worker_blocking(true);
     rc = weft__futex_wait(word, expected, deadline);
-    if (hook != NULL)
-        hook(false);
+    weft__worker_blocking(false);
     return rc;
 }

@@ -32,16 +32,12 @@
 #include "internal.h"
 
 /*
- * The scheduler hook. A weft worker that is about to park in a primitive
- * calls hook(true) before the futex sleep and hook(false) after it, so the
- * pool can hand the worker's deque to others (wake an idle worker, start a
- * compensating thread, ...). NULL (the default): the worker just blocks;
- * its deque stays stealable by the other workers. Plain threads never call
- * it. Set it once, before the pool starts (relaxed is then enough; the
- * store is release anyway).
+ * weft__worker_blocking() (scheduler.c) - a weft worker about to sleep in
+ * a primitive calls it with true before the futex sleep and with false
+ * after: the worker goes RCU-offline while asleep, and if its deque holds
+ * work, an idle worker is woken to steal it. A no-op on other threads.
  */
-typedef void (*weft__block_hook_fn)(bool entering);
-void weft__set_block_hook(weft__block_hook_fn fn);
+void weft__worker_blocking(bool entering);
 
 /*
  * weft__wait_u32() - block while *word == expected, until deadline.

@@ -34,7 +34,8 @@
  * - Context: any thread. Waiters spin for a microsecond or two, then sleep
  *   on a futex (no CPU use while idle); uncontended put/get make no system
  *   call. Called from a task on a weft worker, a blocking put/get blocks
- *   the worker thread; the other workers keep stealing from its deque.
+ *   the worker thread; before it sleeps an idle worker is woken if its
+ *   deque holds work, and the other workers keep stealing from it.
  *   Inside tasks prefer try_put/try_get or short deadlines.
  */
 #ifndef WEFT_QUEUE_H

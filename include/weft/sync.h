@@ -23,9 +23,10 @@
  *   a futex: an idle waiter uses no CPU.
  * - Context: any thread. Called from a task on a weft worker, a blocking
  *   wait blocks that worker thread (it does not run other tasks
- *   meanwhile); the other workers keep running and stealing from its
- *   deque, so nothing queued there is stranded, but the pool runs one
- *   worker short until the wait ends. Prefer short waits (or
+ *   meanwhile). Before it sleeps, an idle worker is woken if its deque
+ *   holds work, and the other workers keep stealing from that deque, so
+ *   nothing queued there is stranded; the pool runs one worker short
+ *   until the wait ends. Prefer short waits (or
  *   WEFT_DEADLINE_POLL) inside tasks.
  */
 #ifndef WEFT_SYNC_H
