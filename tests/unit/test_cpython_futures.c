@@ -289,9 +289,9 @@ START_TEST(wait_timeout)
 
     fs[0] = done_future(p, mul, 1);
     fs[1] = done_future(p, raise_exc, 0);
-    ck_assert_int_eq(weft_pool_submit(p, sleep_ms, (void *)500L, &fs[2]), 0);
+    ck_assert_int_eq(weft_pool_submit(p, sleep_ms, (void *)1500L, &fs[2]), 0);
     ck_assert_int_eq(weft_wait(fs, 3, WEFT_ALL_COMPLETED,
-                               weft_deadline_in(50 * WEFT_NS_PER_MS), &nd),
+                               weft_deadline_in(200 * WEFT_NS_PER_MS), &nd),
                      -ETIMEDOUT);
     ck_assert_uint_eq(nd, 2);
     ck_assert(!weft_future_done(fs[2]));
@@ -450,11 +450,12 @@ END_TEST
 START_TEST(executor_map_timeout)
 {
     weft_pool_t *p = make_pool(2);
-    void *args[3] = {(void *)0L, (void *)0L, (void *)400L};
+    void *args[3] = {(void *)0L, (void *)0L, (void *)1500L};
     int err[3];
 
+    /* Margins wide enough for a loaded 2-core machine under TSan. */
     ck_assert_int_eq(weft_pool_map(p, sleep_ms, args, 3, NULL, err,
-                                   weft_deadline_in(50 * WEFT_NS_PER_MS)),
+                                   weft_deadline_in(200 * WEFT_NS_PER_MS)),
                      -ETIMEDOUT);
     ck_assert_int_eq(err[0], 0);
     ck_assert_int_eq(err[1], 0);
