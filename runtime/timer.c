@@ -494,11 +494,10 @@ creator(void *arg, void **result)
             atomic_store_explicit(&t->created, 1, memory_order_release);
             weft__futex_wake(&t->created, 1);
         }
-        if (g->reqs == NULL) {
-            weft__rcu_worker_offline(); /* a blocking wait (rcu.h) */
-            weft__futex_wait(&g->wake, snap, WEFT_DEADLINE_NEVER);
-            weft__rcu_worker_online();
-        }
+        /* Returns at once if a request came since snap [T3]. */
+        weft__rcu_worker_offline(); /* a blocking wait (rcu.h) */
+        weft__futex_wait(&g->wake, snap, WEFT_DEADLINE_NEVER);
+        weft__rcu_worker_online();
         pthread_mutex_lock(&svc.lock);
     }
     pthread_mutex_unlock(&svc.lock);
