@@ -3,7 +3,7 @@
  * as_completed.c - Python's
  *
  *     futures = {ex.submit(fetch, url): url for url in URLS}
- *     for fut in as_completed(futures, timeout=5):
+ *     for fut in as_completed(futures, timeout=20):
  *         url = futures[fut]
  *         try:
  *             data = fut.result()
@@ -86,7 +86,7 @@ main(void)
         weft_future_release(f);
     }
 
-    deadline = weft_deadline_in(5 * WEFT_NS_PER_SEC);
+    deadline = weft_deadline_in(20 * WEFT_NS_PER_SEC);
     while ((rc = weft_waitset_next(ws, deadline, &f, &tag)) == 0) {
         const struct site *s = &SITES[tag];
 

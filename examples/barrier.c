@@ -69,7 +69,7 @@ static int
 part(void *arg, void **result)
 {
     int lo = (int)(intptr_t)arg * SLICE;
-    weft_deadline_t deadline = weft_deadline_in(5 * WEFT_NS_PER_SEC);
+    weft_deadline_t deadline = weft_deadline_in(20 * WEFT_NS_PER_SEC);
 
     (void)result;
     for (int s = 0; s < STEPS; s++) {

@@ -33,7 +33,7 @@
         }                                                                    \
     } while (0)
 
-enum { USERS = 64, TASKS = 8, LOOKUPS = 2000 };
+enum { USERS = 64, TASKS = 8, LOOKUPS = 1000 };
 
 struct profile {
     uint64_t user;
@@ -49,7 +49,7 @@ expensive(uint64_t user)
 {
     struct profile p = {user, user};
 
-    for (int i = 0; i < 2000; i++)
+    for (int i = 0; i < 500; i++)
         p.score = p.score * 6364136223846793005u + 1442695040888963407u;
     return p;
 }

@@ -37,7 +37,7 @@ blocker(void *arg, void **result)
 {
     (void)arg;
     weft_event_set(&started);
-    if (weft_event_wait(&go, weft_deadline_in(10 * WEFT_NS_PER_SEC)) != 0)
+    if (weft_event_wait(&go, weft_deadline_in(20 * WEFT_NS_PER_SEC)) != 0)
         return -ETIMEDOUT;
     *result = (void *)(uintptr_t)42;
     return 0;
@@ -80,7 +80,8 @@ main(void)
     CHECK(weft_pool_create(&opts, &pool) == 0);
 
     CHECK(weft_pool_submit(pool, blocker, NULL, &busy) == 0);
-    CHECK(weft_event_wait(&started, weft_deadline_in(WEFT_NS_PER_SEC)) == 0);
+    CHECK(weft_event_wait(&started, weft_deadline_in(20 * WEFT_NS_PER_SEC)) ==
+          0);
     CHECK(weft_future_running(busy) && !weft_future_done(busy));
     CHECK(weft_pool_submit(pool, answer, (void *)7, &doomed) == 0);
     CHECK(weft_pool_submit(pool, answer, (void *)8, &later) == 0);
@@ -110,7 +111,7 @@ main(void)
     /* Let the blocker finish; wait(ALL_COMPLETED). */
     CHECK(weft_event_set(&go) == 0);
     CHECK(weft_wait(both, 2, WEFT_ALL_COMPLETED,
-                    weft_deadline_in(10 * WEFT_NS_PER_SEC), &ndone) == 0);
+                    weft_deadline_in(20 * WEFT_NS_PER_SEC), &ndone) == 0);
     CHECK(ndone == 2 && weft_future_done(busy) && weft_future_done(later));
     CHECK(weft_future_result(busy, WEFT_DEADLINE_POLL, &res) == 0);
     CHECK((uintptr_t)res == 42);
@@ -119,7 +120,8 @@ main(void)
 
     /* The callback ran once, on the thread that completed the future. It
      * may still be running when result() returns: wait for its latch. */
-    CHECK(weft_latch_wait(&cb1.latch, weft_deadline_in(WEFT_NS_PER_SEC)) == 0);
+    CHECK(weft_latch_wait(&cb1.latch, weft_deadline_in(20 * WEFT_NS_PER_SEC)) ==
+          0);
     CHECK(cb1.who == busy);
 
     /* On a future that is already done, the callback runs at once, here. */

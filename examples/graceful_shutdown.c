@@ -90,7 +90,7 @@ main(void)
     for (int i = 0; i < POLLERS; i++)
         CHECK(weft_pool_submit(pool, poller, NULL, &pollers[i]) == 0);
     CHECK(weft_latch_wait(&all_started,
-                          weft_deadline_in(5 * WEFT_NS_PER_SEC)) == 0);
+                          weft_deadline_in(20 * WEFT_NS_PER_SEC)) == 0);
     /* These wait behind the pollers: no worker is free to start them. */
     for (int i = 0; i < QUEUED; i++)
         CHECK(weft_pool_submit(pool, never_runs, NULL, &queued[i]) == 0);
@@ -114,7 +114,7 @@ main(void)
 
     /* 3. Wait (with a deadline) for the workers to exit. */
     CHECK(weft_pool_shutdown(pool, WEFT_SHUTDOWN_CANCEL_PENDING,
-                             weft_deadline_in(5 * WEFT_NS_PER_SEC)) == 0);
+                             weft_deadline_in(20 * WEFT_NS_PER_SEC)) == 0);
 
     for (int i = 0; i < POLLERS; i++) {
         CHECK(weft_future_result(pollers[i], WEFT_DEADLINE_POLL, &res) == 0);

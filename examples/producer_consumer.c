@@ -84,7 +84,7 @@ main(void)
     }
 
     /* q.join(): wait until every item was processed (task_done). */
-    CHECK(weft_queue_join(q, weft_deadline_in(10 * WEFT_NS_PER_SEC)) == 0);
+    CHECK(weft_queue_join(q, weft_deadline_in(20 * WEFT_NS_PER_SEC)) == 0);
     CHECK(weft_atomic_load(&processed_sum, &sum) == 0);
     printf("processed %d items, sum %lld\n", N, (long long)sum);
     CHECK(sum == want);

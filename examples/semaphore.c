@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * semaphore.c - threading.BoundedSemaphore limiting how many tasks use a
- * scarce resource at once (say, 3 database connections for 8 workers):
+ * scarce resource at once (say, 3 database connections for 6 workers):
  *
  *     conns = threading.BoundedSemaphore(3)
  *     def query(q):
@@ -28,7 +28,7 @@
         }                                                                    \
     } while (0)
 
-enum { CONNECTIONS = 3, WORKERS = 8, QUERIES = 48 };
+enum { CONNECTIONS = 3, WORKERS = 6, QUERIES = 24 };
 
 static struct weft_sem conns;
 static weft_atomic_t inside = WEFT_ATOMIC_INIT(0);
@@ -52,7 +52,7 @@ query(void *arg, void **result)
     int64_t now;
     int rc;
 
-    rc = weft_sem_acquire(&conns, weft_deadline_in(5 * WEFT_NS_PER_SEC));
+    rc = weft_sem_acquire(&conns, weft_deadline_in(20 * WEFT_NS_PER_SEC));
     if (rc != 0)
         return rc;
     weft_atomic_add(&inside, 1, &now);

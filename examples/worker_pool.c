@@ -84,7 +84,7 @@ main(void)
         CHECK(weft_pool_submit(pool, checksum, &blocks[i], &futs[i]) == 0);
 
     /* One deadline for all the results, not a timeout per result. */
-    deadline = weft_deadline_in(10 * WEFT_NS_PER_SEC);
+    deadline = weft_deadline_in(20 * WEFT_NS_PER_SEC);
     for (int i = 0; i < NBLOCKS; i++) {
         rc = weft_future_result(futs[i], deadline, &res);
         if (rc == 0) {
