@@ -3,6 +3,7 @@
 #ifndef WEFT_H
 #define WEFT_H
 
+#include <weft/bgworker.h>
 #include <weft/common.h>
 #include <weft/context.h>
 #include <weft/counter.h>
@@ -12,7 +13,10 @@
 #include <weft/stats.h>
 #include <weft/trace.h>
 #include <weft/queue.h>
+#include <weft/ratelimit.h>
 #include <weft/sync.h>
+#include <weft/thread.h>
+#include <weft/timer.h>
 #include <weft/wait.h>
 #include <weft/waitset.h>
 
