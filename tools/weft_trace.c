@@ -276,7 +276,7 @@ on_metadata(struct trace *t, const struct event *e)
             bad(t, "process_name must be the first event");
         want_args(t, e, "name", NULL);
         name = json_get(e->args, "name");
-        if (name->type != JSON_STR)
+        if (name == NULL || name->type != JSON_STR)
             bad(t, "process_name: args.name is not a string");
         snprintf(t->pool, sizeof(t->pool), "%s", name->str);
         t->pid = e->pid;
@@ -294,7 +294,8 @@ on_metadata(struct trace *t, const struct event *e)
             bad(t, "thread_name for worker %llu, expected %u",
                 (unsigned long long)e->tid, t->nworkers);
         want_args(t, e, "name", NULL);
-        if (json_get(e->args, "name")->type != JSON_STR)
+        name = json_get(e->args, "name");
+        if (name == NULL || name->type != JSON_STR)
             bad(t, "thread_name: args.name is not a string");
         t->w = xrealloc(t->w, t->nworkers + 1, sizeof(*t->w));
         memset(&t->w[t->nworkers], 0, sizeof(*t->w));

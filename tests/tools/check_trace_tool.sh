@@ -269,7 +269,7 @@ malformed)
     run_tool 0 real real.json
     size=$(wc -c <real.json)
     lines=$(wc -l <real.json)
-    step=$((size / 60 + 1))
+    step=$((size / 40 + 1))
     k=0
     while [ $k -lt "$size" ]; do
         head -c $k real.json >cut.json
@@ -318,13 +318,13 @@ malformed)
             }' real.json
     }
     i=0
-    while [ $i -lt 40 ]; do
+    while [ $i -lt 30 ]; do
         mutate quote $((seed + i)) >q.json
         run_tool 2 quote q.json
         i=$((i + 1))
     done
     i=0
-    while [ $i -lt 120 ]; do
+    while [ $i -lt 90 ]; do
         m=byte
         [ $((i % 3)) = 0 ] && m=lines
         mutate $m $((seed + i)) >g.json
