@@ -2,6 +2,7 @@
 /* test_event.c - weft_event and weft_latch (CPython EventTests). */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -39,6 +40,7 @@ struct ew {
     struct weft_event e;
     int rc[8];
     int data;
+    _Atomic int entered; /* waiters about to call weft_event_wait */
 };
 
 static void *
@@ -48,6 +50,7 @@ ev_waiter(void *arg)
     static _Atomic int next;
     int me = atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) % 8;
 
+    atomic_fetch_add_explicit(&w->entered, 1, memory_order_release);
     w->rc[me] = weft_event_wait(&w->e, weft_deadline_in(10000 * MS));
     if (w->rc[me] == 0)
         ck_assert_int_eq(w->data, 42); /* set() happens-before */
@@ -80,12 +83,18 @@ START_TEST(test_event_set_then_clear)
 {
     struct ew w = {0};
     pthread_t t[4];
-    struct timespec ts = {0, 30 * 1000 * 1000};
+    struct timespec ts = {0, 100 * 1000 * 1000};
 
     weft_event_init(&w.e);
     w.data = 42;
     for (int i = 0; i < 4; i++)
         pthread_create(&t[i], NULL, ev_waiter, &w);
+    /* Every waiter is at the call (thread start-up can take longer than
+     * any fixed sleep on a loaded machine); then give them time to sleep:
+     * only a waiter descheduled for 100 ms inside the first few
+     * instructions of the wait could still miss this generation. */
+    while (atomic_load_explicit(&w.entered, memory_order_acquire) < 4)
+        sched_yield();
     nanosleep(&ts, NULL);
     weft_event_set(&w.e);
     weft_event_clear(&w.e);
