@@ -686,9 +686,11 @@ print_summary(const struct trace *t, bool outer)
            (unsigned long long)jobs, (unsigned long long)jobs,
            (unsigned long long)spawns, "", (unsigned long long)dropped);
     printf("busy: time inside outermost task spans; parked: time in parked "
-           "spans; both\nas a share of the length. depth: the deepest task "
-           "nesting (helping at a sync).\nA worker already asleep when "
-           "tracing started shows no parked time until it wakes.\n");
+           "spans; both as a\nshare of the length. depth: the deepest nesting "
+           "of task spans (a task run\ninline at its sync, or helped with "
+           "while waiting, nests inside the waiting\ntask). A worker already "
+           "asleep when tracing started shows no parked time\nuntil it "
+           "wakes.\n");
 
     printf("\nsteal matrix: jobs taken (rows: victim, columns: thief)\n");
     printf("%12s", "victim\\thief");
