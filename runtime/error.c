@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* error.c - weft_strerror() and the assertion failure path. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,9 @@ weft_strerror(int err)
     case WEFT_ENOSPC:
         return "buffer too small";
     default:
-        return "unknown error";
+        /* Any other errno value (a task's own -EIO, ...): the system's
+         * static text (glibc; thread-safe, unlike strerror). */
+        return strerrordesc_np(-err) ? strerrordesc_np(-err) : "unknown error";
     }
 }
 

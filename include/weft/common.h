@@ -47,7 +47,8 @@ enum weft_err {
 
 /*
  * weft_strerror() - a static, human-readable text for a weft result code.
- * Accepts 0, negative codes and (for convenience) positive errno values.
+ * Accepts 0, negative codes and (for convenience) positive errno values;
+ * codes weft does not name get the system's text.
  * Thread safety: any thread. Never returns NULL.
  */
 WEFT_API const char *weft_strerror(int err);
