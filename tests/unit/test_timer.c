@@ -306,8 +306,10 @@ START_TEST(test_future_integration)
         ck_assert_int_eq(weft_waitset_add(ws, f[i], (uintptr_t)i), 0);
     }
     ck_assert_int_eq(weft_future_cancel(f[1]), 0);
-    while (weft_waitset_next(ws, LONG, &done, &tag) == 0)
+    while (weft_waitset_next(ws, LONG, &done, &tag) == 0) {
         seen |= 1 << tag;
+        weft_future_release(done); /* next() hands out a reference */
+    }
     ck_assert_int_eq(seen, 7);
     ck_assert_int_eq(atomic_load(&cbs), 3);
     ck_assert_int_eq(atomic_load(&s.runs), 2);
