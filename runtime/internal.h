@@ -29,6 +29,11 @@ void *weft__calloc(size_t n, size_t size);
 void *weft__aligned_alloc(size_t align, size_t n);
 void weft__free(void *p);
 
+/* thread.c: pool workers join the registry behind weft_threads_*(), on
+ * their own thread, at start and before they return. */
+void weft__thread_worker_enter(const char *name);
+void weft__thread_worker_exit(void);
+
 /* clock.c: deadline (absolute CLOCK_MONOTONIC ns) to a timespec. */
 struct timespec;
 void weft__ns_to_timespec(uint64_t ns, struct timespec *ts);

@@ -241,6 +241,7 @@ worker_main(void *arg)
     snprintf(name, sizeof(name), "weft-%s-%u", pool->name, self->id);
     name[15] = '\0'; /* the kernel keeps 15 characters */
     pthread_setname_np(pthread_self(), name);
+    weft__thread_worker_enter(name);
     for (;;) {
         if (weft__find_and_run(self)) {
             /* Between two top-level tasks nothing is held: a quiescent
@@ -265,6 +266,7 @@ worker_main(void *arg)
             weft__stat_add(&self->stats, WEFT_ST_NS_IDLE, weft_now_ns() - t0);
     }
     weft__rcu_worker_exit();
+    weft__thread_worker_exit();
     weft__self = NULL;
     /* release: this worker's last writes before shutdown sees it gone. */
     atomic_fetch_sub_explicit(&pool->live, 1, memory_order_release);
