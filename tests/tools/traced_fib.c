@@ -11,7 +11,8 @@
  * On stdout, one line the test compares with weft-trace's summary: the
  * pool's own counters over the traced run (weft_pool_stats before and
  * after) and the dropped count:
- *   fib=610 tasks_run=987 steals=S stolen=J dropped=0 w0=T0 w1=T1 attempts=A
+ *   fib=610 tasks_run=987 steals=S stolen=J helps=H dropped=0 w0=T0 w1=T1
+ *   attempts=A
  * Exit: 0; 1 when the run or its counters are wrong; 2 on usage errors.
  */
 #include <stdint.h>
@@ -102,12 +103,14 @@ main(int argc, char **argv)
                 (unsigned long long)(s1.total.tasks_run - s0.total.tasks_run));
         return 1;
     }
-    printf("fib=%ld tasks_run=%llu steals=%llu stolen=%llu dropped=%llu "
+    printf("fib=%ld tasks_run=%llu steals=%llu stolen=%llu helps=%llu "
+           "dropped=%llu "
            "w0=%llu w1=%llu attempts=%d\n",
            (long)(intptr_t)r,
            (unsigned long long)(s1.total.tasks_run - s0.total.tasks_run),
            (unsigned long long)(s1.total.steals - s0.total.steals),
            (unsigned long long)(s1.total.tasks_stolen - s0.total.tasks_stolen),
+           (unsigned long long)(s1.total.helps - s0.total.helps),
            (unsigned long long)dropped,
            (unsigned long long)(after[0].tasks_run - before[0].tasks_run),
            (unsigned long long)(after[1].tasks_run - before[1].tasks_run),
