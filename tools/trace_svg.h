@@ -118,7 +118,7 @@ svg_run_draw(const struct svg *s, const struct trace *t,
     }
     fprintf(s->f,
             "<rect class=\"%s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-            "height=\"%.2f\" fill=\"#%02x%02x%02x\">",
+            "height=\"%.2f\" fill=\"#%02x%02x%02x\" stroke=\"none\">",
             parked ? "parked" : "task", r->x0, lane_y + inset, w,
             SVG_LANE_H - 2 * inset, cr, cg, cb);
     svg_dur(a, sizeof(a), r->start);
@@ -311,7 +311,7 @@ write_svg(struct trace *t, const char *path)
     for (unsigned i = 0; i < n; i++)
         fprintf(s.f,
                 "<rect class=\"bg\" x=\"%d\" y=\"%.1f\" width=\"%.2f\" "
-                "height=\"%d\" fill=\"#f3f3f3\"/>\n",
+                "height=\"%d\" fill=\"#f3f3f3\" stroke=\"none\"/>\n",
                 SVG_LEFT, SVG_TOP + (double)i * (SVG_LANE_H + SVG_GAP),
                 s.plot_w, SVG_LANE_H);
     svg_axis(&s, y_axis); /* grid lines over the lane backgrounds */
