@@ -17,9 +17,11 @@
  * deque slots of finished futures are reclaimed by retiring gates: after
  * GATE_ROTATE futures a gate stops creating, and once all its futures are
  * done its creator returns, the pool drains (only releases) and is
- * destroyed by the timer thread. (A future.c hook for a detached pending
- * future would remove the gate pools; see the report of issue "Threads,
- * timers".)
+ * destroyed by the timer thread. Up to GATE_RETIRING gates may wait for
+ * their last timers at once (one long timer pins only its own gate); past
+ * that the active gate keeps growing until one is reclaimed. (A future.c
+ * hook for a detached pending future would remove the gate pools; see the
+ * report of issue "Threads, timers".)
  *
  * Concurrency protocol:
  * [T1] svc.lock (a pthread mutex) guards the heap, every timer's state
@@ -54,8 +56,9 @@
 #include "rcu.h"
 #include "syncwait.h"
 
-#define GATE_ROTATE 1024u
-#define NOT_IN_HEAP SIZE_MAX
+#define GATE_ROTATE   1024u
+#define GATE_RETIRING 8u
+#define NOT_IN_HEAP   SIZE_MAX
 
 enum {
     T_ARMED = 0,
@@ -94,6 +97,8 @@ struct gate {
     uint32_t created;      /* [T1] */
     uint32_t outstanding;  /* [T1] futures not done yet */
     bool retiring;         /* [T1] */
+    bool exited;           /* [T1] the creator is returning */
+    struct gate *next;     /* [T1] in svc.retiring */
 };
 
 static struct {
@@ -101,7 +106,8 @@ static struct {
     _Atomic uint32_t seq; /* [T2] */
     struct tmr **heap;
     size_t n, cap;
-    struct gate *active, *retiring;
+    struct gate *active, *retiring; /* retiring: a list */
+    unsigned nretiring;
     pthread_t thread;
     int start_rc;
 } svc = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -474,8 +480,14 @@ creator(void *arg, void **result)
         uint32_t snap;
 
         g->reqs = NULL;
-        if (reqs == NULL && g->retiring && g->outstanding == 0)
+        if (reqs == NULL && g->retiring && g->outstanding == 0) {
+            /* Let the timer thread reap us [T2]. */
+            g->exited = true;
+            /* relaxed: under svc.lock [T2]. */
+            atomic_fetch_add_explicit(&svc.seq, 1, memory_order_relaxed);
+            weft__futex_wake(&svc.seq, 1);
             break;
+        }
         /* relaxed: read under the lock that every bump holds [T3]. */
         snap = atomic_load_explicit(&g->wake, memory_order_relaxed);
         pthread_mutex_unlock(&svc.lock);
@@ -512,14 +524,18 @@ gate_get(struct gate **out)
     struct gate *g = svc.active;
     int rc;
 
-    if (g != NULL && g->created >= GATE_ROTATE && svc.retiring == NULL) {
+    if (g != NULL && g->created >= GATE_ROTATE &&
+        svc.nretiring < GATE_RETIRING) {
         g->retiring = true;
+        g->next = svc.retiring;
         svc.retiring = g;
-        svc.active = g = NULL;
-        gate_retire_check(svc.retiring);
-        /* Wake the creator anyway: it re-checks under the lock. */
-        atomic_fetch_add_explicit(&svc.retiring->wake, 1, memory_order_relaxed);
-        weft__futex_wake(&svc.retiring->wake, 1);
+        svc.nretiring++;
+        svc.active = NULL;
+        /* Wake the creator: it re-checks under the lock [T3]. relaxed:
+         * under svc.lock. */
+        atomic_fetch_add_explicit(&g->wake, 1, memory_order_relaxed);
+        weft__futex_wake(&g->wake, 1);
+        g = NULL;
     }
     if (g == NULL) {
         g = weft__calloc(1, sizeof(*g));
@@ -544,24 +560,32 @@ gate_get(struct gate **out)
     return 0;
 }
 
-/* Timer thread: destroy a retired gate whose creator has returned. */
+/* Timer thread: destroy the retired gates whose creator has returned. */
 static void
 gate_reap(void)
 {
-    struct gate *g;
+    struct gate *g, **pp, *dead = NULL;
 
     pthread_mutex_lock(&svc.lock);
-    g = svc.retiring;
-    if (g != NULL && !weft_future_done(g->plug))
-        g = NULL;
-    if (g != NULL)
-        svc.retiring = NULL;
+    for (pp = &svc.retiring; (g = *pp) != NULL;) {
+        if (g->exited) {
+            *pp = g->next;
+            svc.nretiring--;
+            g->next = dead;
+            dead = g;
+        } else {
+            pp = &g->next;
+        }
+    }
     pthread_mutex_unlock(&svc.lock);
-    if (g == NULL)
-        return;
-    weft_future_release(g->plug);
-    weft_pool_destroy(g->pool); /* drains: releases of done futures */
-    weft__free(g);
+    while ((g = dead) != NULL) {
+        dead = g->next;
+        /* The creator is returning: a short wait at most. */
+        (void)weft_future_result(g->plug, WEFT_DEADLINE_NEVER, NULL);
+        weft_future_release(g->plug);
+        weft_pool_destroy(g->pool); /* drains: releases of done futures */
+        weft__free(g);
+    }
 }
 
 /* ---- service start and arming ---------------------------------------- */

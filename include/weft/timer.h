@@ -63,7 +63,10 @@ WEFT_API int weft_pool_submit_after(weft_pool_t *pool, uint64_t delay_ns,
  * never overlap.
  * The future completes only when the timer ends:
  * - -ECANCELED: weft_future_cancel(f) (0 between runs, and also while a
- *   run is in progress: that run finishes, no later one starts);
+ *   run is in progress: that run finishes, no later one starts). The
+ *   future completes at once, so a run in progress may still be running
+ *   after cancel returned: keep arg valid until it returns (count runs
+ *   in fn if arg is freed right after the cancel);
  * - a run returned nonzero: the future completes with that code and that
  *   run's result; no later run;
  * - the pool was shut down: -ECANCELED.

@@ -33,6 +33,7 @@ struct rec {
     _Atomic int runs;
     _Atomic int early;
     _Atomic int dones;
+    _Atomic int active; /* runs in progress */
 };
 
 static weft_pool_t *pool;
@@ -44,13 +45,19 @@ static int
 fn(void *arg, void **result)
 {
     struct rec *r = arg;
-    int k = atomic_fetch_add_explicit(&r->runs, 1, memory_order_relaxed) + 1;
-    uint64_t due = r->t0 + (r->period ? (uint64_t)k * r->period : r->delay);
+    int k, rc;
+    uint64_t due;
 
+    atomic_fetch_add_explicit(&r->active, 1, memory_order_relaxed);
+    k = atomic_fetch_add_explicit(&r->runs, 1, memory_order_relaxed) + 1;
+    due = r->t0 + (r->period ? (uint64_t)k * r->period : r->delay);
     if (weft_now_ns() < due)
         atomic_store_explicit(&r->early, 1, memory_order_relaxed);
     *result = r;
-    return k == r->fail_at ? -EIO : 0;
+    rc = k == r->fail_at ? -EIO : 0;
+    /* release: the run's accesses to r before the owner may free it. */
+    atomic_fetch_sub_explicit(&r->active, 1, memory_order_release);
+    return rc;
 }
 
 static void
@@ -133,6 +140,10 @@ worker(void *arg)
              atomic_load(&r->dones) == 0 && weft_now_ns() < dl;)
             sched_yield();
         ASSERT_EQ(atomic_load(&r->dones), 1);
+        /* A periodic run in progress at the cancel may still be running
+         * (timer.h): wait for it before freeing its argument. */
+        while (atomic_load_explicit(&r->active, memory_order_acquire) != 0)
+            sched_yield();
         weft_future_release(f);
         free(r);
     }

@@ -6,8 +6,11 @@
  * counting runs, which a slow machine can only lower.
  */
 #include <check.h>
+#include <dirent.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <weft/future.h>
@@ -320,6 +323,34 @@ START_TEST(test_future_integration)
 }
 END_TEST
 
+/* Threads of this process named weft-tgate-* (the timer gates). */
+static int
+gate_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[300], comm[32] = {0};
+        FILE *f;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* exited meanwhile */
+        if (fgets(comm, sizeof(comm), f) != NULL &&
+            strncmp(comm, "weft-tgate-", 11) == 0)
+            n++;
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
 /* Many timers (more than one gate's worth, so gates retire and are
  * reclaimed), half cancelled: every one ends exactly once. */
 START_TEST(test_many)
@@ -343,6 +374,12 @@ START_TEST(test_many)
     }
     ck_assert_int_eq(atomic_load(&s.runs), N - cancelled);
     ck_assert_int_eq(weft_pool_destroy(p), 0);
+    /* The retired gates are reclaimed (their threads exit): at most the
+     * active one stays. */
+    uint64_t dl = weft_now_ns() + 20 * WEFT_NS_PER_SEC;
+    while (gate_threads() > 1 && weft_now_ns() < dl)
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    ck_assert_int_le(gate_threads(), 1);
 }
 END_TEST
 
