@@ -2,6 +2,7 @@
 /* test_thread.c - weft_thread_* (after CPython's test_threading). */
 #define _GNU_SOURCE
 #include <check.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -244,6 +245,68 @@ START_TEST(test_default_hook_prints)
 }
 END_TEST
 
+/* The scheduler's registration hook (declared in runtime/thread.c, to be
+ * called by each pool worker): a registered worker is listed as a pool
+ * worker, is its own weft_thread_current(), and cannot be joined or
+ * destroyed through that entry. Driven here from a plain pthread. */
+void weft__thread_worker_enter(const char *name);
+void weft__thread_worker_exit(void);
+
+struct wk {
+    struct weft_event registered, leave;
+    weft_thread_t *self;
+    int join_rc, destroy_rc;
+};
+
+static void *
+fake_worker(void *arg)
+{
+    struct wk *w = arg;
+
+    weft__thread_worker_enter("weft-fake-0");
+    w->self = weft_thread_current();
+    w->join_rc = weft_thread_join(w->self, WEFT_DEADLINE_POLL, NULL);
+    w->destroy_rc = weft_thread_destroy(w->self);
+    weft_event_set(&w->registered);
+    weft_event_wait(&w->leave, LONG);
+    weft__thread_worker_exit();
+    ck_assert_ptr_null(weft_thread_current());
+    return NULL;
+}
+
+START_TEST(test_worker_hook)
+{
+    struct weft_thread_info info[64];
+    struct wk w;
+    pthread_t th;
+    size_t n, base = weft_threads_active_count();
+    int found = 0;
+
+    memset(&w, 0, sizeof(w));
+    weft_event_init(&w.registered);
+    weft_event_init(&w.leave);
+    ck_assert_int_eq(pthread_create(&th, NULL, fake_worker, &w), 0);
+    ck_assert_int_eq(weft_event_wait(&w.registered, LONG), 0);
+    ck_assert_ptr_nonnull(w.self);
+    ck_assert_int_eq(w.join_rc, -EPERM);
+    ck_assert_int_eq(w.destroy_rc, -EPERM);
+    ck_assert_int_eq(weft_threads_enumerate(info, 64, &n), 0);
+    ck_assert_uint_eq(n, base + 1);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(info[i].name, "weft-fake-0") == 0) {
+            ck_assert_int_eq(info[i].kind, WEFT_THREAD_POOL_WORKER);
+            ck_assert(info[i].daemon);
+            ck_assert_int_gt(info[i].native_id, 0);
+            found++;
+        }
+    }
+    ck_assert_int_eq(found, 1);
+    weft_event_set(&w.leave);
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(weft_threads_active_count(), base);
+}
+END_TEST
+
 /* Daemon semantics at exit, in a child process: a non-daemon thread is
  * joined (it finishes its write after main returned); a daemon thread
  * blocked forever does not keep the process alive. */
@@ -319,6 +382,7 @@ thread_suite(void)
     tcase_add_test(tc, test_enumerate);
     tcase_add_test(tc, test_excepthook);
     tcase_add_test(tc, test_default_hook_prints);
+    tcase_add_test(tc, test_worker_hook);
     tcase_add_test(tc, test_daemon_at_exit);
     suite_add_tcase(s, tc);
     return s;
