@@ -83,6 +83,7 @@ weft__help_under(struct weft__worker *self, struct weft__worker *runner,
     weft__stat_add(&self->stats, WEFT_ST_STEALS, 1);
     weft__stat_add(&self->stats, WEFT_ST_STOLEN, 1);
     weft__stat_add(&self->stats, WEFT_ST_HELPS, 1);
+    weft__trace(&self->trace, WEFT_EV_STEAL, runner->id, 1);
     job->exec(job, self);
     return true;
 }

@@ -86,6 +86,8 @@ write_event(struct weft__tracer *tr, uint64_t pid, unsigned tid,
         b->open_tasks--;
         break;
     case WEFT_EV_PARK:
+        if (b->open_park)
+            return; /* the span opened at trace start goes on */
         b->open_park = true;
         break;
     case WEFT_EV_UNPARK:
@@ -188,9 +190,25 @@ err:
     return -ENOMEM;
 }
 
+/* The pool's name as a JSON string body: printable ASCII, no quote or
+ * backslash (anything else becomes '_'). */
+static void
+json_name(const char *in, char *out, size_t size)
+{
+    size_t i;
+
+    for (i = 0; in[i] != '\0' && i + 1 < size; i++)
+        out[i] =
+            (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '"' && in[i] != '\\')
+                ? in[i]
+                : '_';
+    out[i] = '\0';
+}
+
 WEFT_API int
 weft_pool_trace_start(weft_pool_t *pool, const char *path)
 {
+    char name[sizeof(pool->name)];
     struct weft__tracer *tr;
     int rc;
 
@@ -204,6 +222,7 @@ weft_pool_trace_start(weft_pool_t *pool, const char *path)
     tr->file = fopen(path, "w");
     if (tr->file == NULL)
         return errno ? -errno : -EIO;
+    json_name(pool->name, name, sizeof(name));
     drain(pool, tr, false); /* [X3] late events of an earlier trace */
     for (unsigned w = 0; w < pool->nworkers; w++) {
         tr->bufs[w].open_tasks = 0;
@@ -216,12 +235,25 @@ weft_pool_trace_start(weft_pool_t *pool, const char *path)
             "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n"
             "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%llu,\"tid\":0,"
             "\"args\":{\"name\":\"weft pool %s\"}}",
-            (unsigned long long)pool->id, pool->name);
+            (unsigned long long)pool->id, name);
     for (unsigned w = 0; w < pool->nworkers; w++)
         fprintf(tr->file,
                 ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%llu,"
                 "\"tid\":%u,\"args\":{\"name\":\"weft-%s-%u\"}}",
-                (unsigned long long)pool->id, w, pool->name, w);
+                (unsigned long long)pool->id, w, name, w);
+    /* Workers asleep now: open their parked span at the start (their own
+     * park event came before the trace). */
+    for (unsigned w = 0; w < pool->nworkers; w++) {
+        /* relaxed: a snapshot; a worker waking now writes its unpark. */
+        if (atomic_load_explicit(&pool->workers[w].parked,
+                                 memory_order_relaxed) != 0) {
+            fprintf(tr->file,
+                    ",\n{\"name\":\"parked\",\"ph\":\"B\",\"ts\":0.000,"
+                    "\"pid\":%llu,\"tid\":%u}",
+                    (unsigned long long)pool->id, w);
+            tr->bufs[w].open_park = true;
+        }
+    }
     /* relaxed: published by pthread_create below. */
     atomic_store_explicit(&tr->stop, 0, memory_order_relaxed);
     if (pthread_create(&tr->drainer, NULL, drainer_main, pool) != 0) {
