@@ -190,7 +190,8 @@ END_TEST
 START_TEST(total_deadline)
 {
     weft_pool_t *p = make_pool(2);
-    struct gated g = {0};
+    struct gated g = {0}, gf = {0};
+    _Atomic int fast_cb = 0;
     weft_future_t *slow, *fast, *got;
     weft_waitset_t *ws;
     weft_deadline_t dl;
@@ -199,11 +200,18 @@ START_TEST(total_deadline)
 
     ck_assert_int_eq(weft_waitset_create(p, &ws), 0);
     ck_assert_int_eq(weft_pool_submit(p, gated_fn, &g, &slow), 0);
-    ck_assert_int_eq(weft_pool_submit(p, ident, (void *)7L, &fast), 0);
+    ck_assert_int_eq(weft_pool_submit(p, gated_fn, &gf, &fast), 0);
     ck_assert_int_eq(weft_waitset_add(ws, slow, 1), 0);
     ck_assert_int_eq(weft_waitset_add(ws, fast, 2), 0);
-    /* No timing assumption: fast is done before the deadline starts. */
+    /* No timing assumption: fast's completion is over (the waitset's
+     * callback ran: see completion_order) before the deadline starts. A
+     * finished result alone is not enough: the completer wakes result()
+     * before it runs the callbacks, and may be descheduled in between. */
+    ck_assert_int_eq(weft_future_on_done(fast, set_flag, &fast_cb), 0);
+    atomic_store(&gf.open, 1);
     ck_assert_int_eq(weft_future_result(fast, WEFT_DEADLINE_NEVER, NULL), 0);
+    while (!atomic_load(&fast_cb))
+        sched_yield();
     t0 = weft_now_ns();
     dl = t0 + 30 * WEFT_NS_PER_MS;
     ck_assert_int_eq(weft_waitset_next(ws, dl, &got, &tag), 0);
