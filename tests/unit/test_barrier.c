@@ -2,6 +2,7 @@
 /* test_barrier.c - weft_barrier (CPython BarrierTests). */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -11,6 +12,15 @@
 
 #define MS WEFT_NS_PER_MS
 #define N  5
+
+/* A hang guard for waits that must succeed: 10 s, scaled for slow builds
+ * (TSan) as every timeout is. */
+static weft_deadline_t
+long_deadline(void)
+{
+    return weft_deadline_in(
+        (uint64_t)(10000 * MS * weft_test_timeout_multiplier()));
+}
 
 struct bw {
     struct weft_barrier b;
@@ -42,12 +52,12 @@ multipass(void *arg)
     for (int p = 0; p < 3; p++) {
         atomic_fetch_add(&w->phase_count[p], 1);
         ck_assert_int_eq(
-            weft_barrier_wait(&w->b, weft_deadline_in(10000 * MS), &idx), 0);
+            weft_barrier_wait(&w->b, long_deadline(), &idx), 0);
         /* everyone of this phase arrived before anyone left */
         ck_assert_int_eq(atomic_load(&w->phase_count[p]), N);
         if (p == 0)
             atomic_fetch_or(&w->index_mask, 1u << idx);
-        weft_barrier_wait(&w->b, weft_deadline_in(10000 * MS), NULL);
+        weft_barrier_wait(&w->b, long_deadline(), NULL);
     }
     return NULL;
 }
@@ -116,10 +126,14 @@ START_TEST(test_barrier_timeout_breaks)
     struct one o[2] = {{&w, 0, 0}, {&w, 1, 0}};
 
     weft_barrier_init(&w.b, 3, NULL, NULL);
-    o[0].dl = weft_deadline_in(10000 * MS);
+    o[0].dl = long_deadline();
+    pthread_create(&t[0], NULL, once, &o[0]);
+    /* The other arrives only once the first is waiting, however late its
+     * thread starts: its timeout is then what breaks the barrier. */
+    while (weft_barrier_n_waiting(&w.b) < 1)
+        sched_yield();
     o[1].dl = weft_deadline_in(30 * MS);
-    for (int i = 0; i < 2; i++)
-        pthread_create(&t[i], NULL, once, &o[i]);
+    pthread_create(&t[1], NULL, once, &o[1]);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     ck_assert_int_eq(atomic_load(&w.rc_sum[0]), -EPIPE);
@@ -137,15 +151,16 @@ START_TEST(test_barrier_abort_reset)
     static struct bw w;
     pthread_t t[2];
     struct one o[2];
-    struct timespec ts = {0, 20 * 1000 * 1000};
 
     for (int mode = 0; mode < 2; mode++) {
         weft_barrier_init(&w.b, 3, NULL, NULL);
         for (int i = 0; i < 2; i++) {
-            o[i] = (struct one){&w, i, weft_deadline_in(10000 * MS)};
+            o[i] = (struct one){&w, i, long_deadline()};
             pthread_create(&t[i], NULL, once, &o[i]);
         }
-        nanosleep(&ts, NULL);
+        /* Both are waiting (thread start-up takes no fixed time). */
+        while (weft_barrier_n_waiting(&w.b) < 2)
+            sched_yield();
         ck_assert_uint_eq(weft_barrier_n_waiting(&w.b), 2);
         if (mode == 0)
             ck_assert_int_eq(weft_barrier_abort(&w.b), 0);
@@ -159,11 +174,11 @@ START_TEST(test_barrier_abort_reset)
         weft_barrier_reset(&w.b);
         /* usable again after reset */
         for (int i = 0; i < 2; i++) {
-            o[i] = (struct one){&w, i, weft_deadline_in(10000 * MS)};
+            o[i] = (struct one){&w, i, long_deadline()};
             pthread_create(&t[i], NULL, once, &o[i]);
         }
         ck_assert_int_eq(
-            weft_barrier_wait(&w.b, weft_deadline_in(10000 * MS), NULL), 0);
+            weft_barrier_wait(&w.b, long_deadline(), NULL), 0);
         for (int i = 0; i < 2; i++) {
             pthread_join(t[i], NULL);
             ck_assert_int_eq(atomic_load(&w.rc_sum[i]), 0);
@@ -182,9 +197,9 @@ START_TEST(test_barrier_action_fails)
 
     w.fail_action = 1;
     weft_barrier_init(&w.b, 2, action, &w);
-    o.dl = weft_deadline_in(10000 * MS);
+    o.dl = long_deadline();
     pthread_create(&t, NULL, once, &o);
-    int rc = weft_barrier_wait(&w.b, weft_deadline_in(10000 * MS), NULL);
+    int rc = weft_barrier_wait(&w.b, long_deadline(), NULL);
     pthread_join(t, NULL);
     int other = atomic_load(&w.rc_sum[0]);
     ck_assert((rc == -ECANCELED && other == -EPIPE) ||
