@@ -2,6 +2,7 @@
 /* test_lock.c - weft_lock, weft_rlock, weft_cond (CPython lock_tests). */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include <weft/sync.h>
@@ -9,6 +10,15 @@
 #include "weft_test.h"
 
 #define MS WEFT_NS_PER_MS
+
+/* A hang guard for waits that must succeed: 10 s, scaled for slow builds
+ * (TSan) as every timeout is. */
+static weft_deadline_t
+long_deadline(void)
+{
+    return weft_deadline_in(
+        (uint64_t)(10000 * MS * weft_test_timeout_multiplier()));
+}
 
 START_TEST(test_lock_basic)
 {
@@ -42,6 +52,7 @@ struct shared {
     struct weft_cond c;
     long counter;
     int ready;
+    int waiting; /* cond waiters that reached the wait, under the lock */
     int woken;
 };
 
@@ -93,7 +104,7 @@ START_TEST(test_lock_wakes_waiter)
     weft_lock_init(&s.l);
     weft_lock_acquire(&s.l, WEFT_DEADLINE_NEVER);
     pthread_create(&t, NULL, release_later, &s);
-    ck_assert_int_eq(weft_lock_acquire(&s.l, weft_deadline_in(5000 * MS)), 0);
+    ck_assert_int_eq(weft_lock_acquire(&s.l, long_deadline()), 0);
     pthread_join(t, NULL);
     ck_assert_int_eq(weft_lock_release(&s.l), 0);
 }
@@ -160,9 +171,9 @@ cond_waiter(void *arg)
     struct shared *s = arg;
 
     weft_lock_acquire(&s->l, WEFT_DEADLINE_NEVER);
-    ck_assert_int_eq(weft_cond_wait_for(&s->c, &s->l, is_ready, s,
-                                        weft_deadline_in(10000 * MS)),
-                     0);
+    s->waiting++;
+    ck_assert_int_eq(
+        weft_cond_wait_for(&s->c, &s->l, is_ready, s, long_deadline()), 0);
     s->woken++;
     weft_lock_release(&s->l);
     return NULL;
@@ -204,20 +215,37 @@ START_TEST(test_cond_notify_n_and_all)
 {
     struct shared s = {0};
     pthread_t t[5];
-    struct timespec ts = {0, 20 * 1000 * 1000};
+    struct timespec ts = {0, 1000 * 1000};
+    weft_deadline_t dl;
 
     weft_lock_init(&s.l);
     weft_cond_init(&s.c);
     for (int i = 0; i < 5; i++)
         pthread_create(&t[i], NULL, cond_waiter, &s);
-    nanosleep(&ts, NULL);
-    weft_lock_acquire(&s.l, WEFT_DEADLINE_NEVER);
+    /* All five are in the wait: each counted itself under the lock, and
+     * the wait releases it only once the waiter is registered. Thread
+     * start-up takes no fixed time, so no sleep can promise this. */
+    for (;;) {
+        weft_lock_acquire(&s.l, WEFT_DEADLINE_NEVER);
+        if (s.waiting == 5)
+            break;
+        weft_lock_release(&s.l);
+        nanosleep(&ts, NULL);
+    }
     ck_assert_int_eq(s.woken, 0); /* predicate false: nobody passed */
     s.ready = 1;
     ck_assert_int_eq(weft_cond_notify(&s.c, &s.l, 2), 0);
     weft_lock_release(&s.l);
-    nanosleep(&ts, NULL);
-    weft_lock_acquire(&s.l, WEFT_DEADLINE_NEVER);
+    /* The two woken pass (each needs the lock, then a CPU, first: no fixed
+     * time either); the other three stay until notify_all. */
+    dl = long_deadline();
+    for (;;) {
+        weft_lock_acquire(&s.l, WEFT_DEADLINE_NEVER);
+        if (s.woken >= 2 || weft_now_ns() >= dl)
+            break;
+        weft_lock_release(&s.l);
+        nanosleep(&ts, NULL);
+    }
     ck_assert_int_ge(s.woken, 2);
     ck_assert_int_eq(weft_cond_notify_all(&s.c, &s.l), 0);
     weft_lock_release(&s.l);
