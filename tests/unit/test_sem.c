@@ -2,6 +2,7 @@
 /* test_sem.c - weft_sem (CPython SemaphoreTests, BoundedSemaphoreTests). */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -10,6 +11,15 @@
 #include "weft_test.h"
 
 #define MS WEFT_NS_PER_MS
+
+/* A hang guard for waits that must succeed: 10 s, scaled for slow builds
+ * (TSan) as every timeout is. */
+static weft_deadline_t
+long_deadline(void)
+{
+    return weft_deadline_in(
+        (uint64_t)(10000 * MS * weft_test_timeout_multiplier()));
+}
 
 START_TEST(test_sem_basic)
 {
@@ -63,8 +73,7 @@ sem_worker(void *arg)
     struct sw *w = arg;
 
     for (int i = 0; i < 200; i++) {
-        ck_assert_int_eq(weft_sem_acquire(&w->s, weft_deadline_in(10000 * MS)),
-                         0);
+        ck_assert_int_eq(weft_sem_acquire(&w->s, long_deadline()), 0);
         int in = atomic_fetch_add(&w->inside, 1) + 1;
         int m = atomic_load(&w->max_inside);
         while (in > m && !atomic_compare_exchange_weak(&w->max_inside, &m, in))
@@ -99,7 +108,7 @@ sem_blocker(void *arg)
 {
     struct sw *w = arg;
 
-    if (weft_sem_acquire(&w->s, weft_deadline_in(10000 * MS)) == 0)
+    if (weft_sem_acquire(&w->s, long_deadline()) == 0)
         atomic_fetch_add(&w->got, 1);
     return NULL;
 }
@@ -109,13 +118,18 @@ START_TEST(test_sem_release_n_wakes)
 {
     struct sw w = {0};
     pthread_t t[4];
-    struct timespec ts = {0, 20 * 1000 * 1000};
+    weft_deadline_t dl;
+    int rc;
 
     weft_sem_init(&w.s, 0, 0);
     for (int i = 0; i < 4; i++)
         pthread_create(&t[i], NULL, sem_blocker, &w);
-    nanosleep(&ts, NULL);
-    ck_assert_int_eq(weft_sem_fini(&w.s), -EBUSY);
+    /* fini refuses while threads wait: poll until one does (thread
+     * start-up takes no fixed time, so no sleep can promise it). */
+    dl = long_deadline();
+    while ((rc = weft_sem_fini(&w.s)) == 0 && weft_now_ns() < dl)
+        sched_yield();
+    ck_assert_int_eq(rc, -EBUSY);
     ck_assert_int_eq(atomic_load(&w.got), 0);
     ck_assert_int_eq(weft_sem_release(&w.s, 4), 0);
     for (int i = 0; i < 4; i++)
