@@ -24,8 +24,11 @@
 
 #include "weft_test.h"
 
-#define MAXT  64
-#define LONG_ (20 * WEFT_NS_PER_SEC)
+#define MAXT 64
+/* The lost wake-up detector: a wait that should be woken and is not fails
+ * after 20 s, scaled for slow builds (TSan) by WEFT_TEST_TIMEOUT_MULTIPLIER. */
+#define LONG_ long_ns
+static uint64_t long_ns;
 
 static unsigned nthreads;
 static double phase_s;
@@ -61,7 +64,8 @@ lock_fn(void *arg)
     uint64_t rng = seed ^ (uintptr_t)arg;
     long n = 0;
 
-    while (weft_now_ns() < end_at) {
+    /* At least one operation, however late the thread starts. */
+    while (n == 0 || weft_now_ns() < end_at) {
         if (weft_test_rand(&rng) % 4 == 0) {
             if (!weft_lock_try(&lk))
                 continue;
@@ -183,7 +187,8 @@ event_fn(void *arg)
         return NULL;
     for (;;) {
         if (me == 0) {
-            if (weft_now_ns() >= end_at) {
+            /* One ping at least, however late the pair starts. */
+            if (n > 0 && weft_now_ns() >= end_at) {
                 stop_pair[pair] = 1; /* published by the set below */
                 weft_event_set(other);
                 break;
@@ -247,6 +252,7 @@ main(int argc, char **argv)
 {
     nthreads = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
     phase_s = weft_test_seconds(argc, argv, 2.0) / 5;
+    long_ns = (uint64_t)(20 * WEFT_NS_PER_SEC * weft_test_timeout_multiplier());
     seed = weft_test_seed(argc, argv);
     if (nthreads < 2)
         nthreads = 2;
