@@ -33,6 +33,8 @@ static unsigned nprod, ncons;
 static double seconds;
 static uint64_t seed;
 static struct weft_latch consumers_out;
+/* The lost wake-up detector: 20 s, scaled for slow builds (TSan). */
+static uint64_t long_ns;
 
 static void *
 producer(void *arg)
@@ -42,7 +44,8 @@ producer(void *arg)
     weft_deadline_t end = weft_deadline_in((uint64_t)(seconds * 1e9));
     uint32_t s = 0;
 
-    while (s < PER_PROD && weft_now_ns() < end) {
+    /* At least one item, however late the thread starts. */
+    while (s < PER_PROD && (s == 0 || weft_now_ns() < end)) {
         void *item = (void *)(((uintptr_t)id << 32) | (s + 1));
         uint64_t r = weft_test_rand(&rng) % 8;
         int rc;
@@ -82,8 +85,7 @@ consumer(void *arg)
         else if (r < 3)
             rc = weft_queue_get(q, &item, weft_deadline_in(WEFT_NS_PER_MS));
         else /* long: a lost wake-up shows up as a timeout here */
-            rc = weft_queue_get(q, &item,
-                                weft_deadline_in(20 * WEFT_NS_PER_SEC));
+            rc = weft_queue_get(q, &item, weft_deadline_in(long_ns));
         if (rc == -ESHUTDOWN)
             break;
         if (rc != 0) {
@@ -124,13 +126,11 @@ run(enum weft_queue_kind k, size_t cap)
     for (unsigned i = 0; i < nprod; i++)
         pthread_join(th[i], NULL);
     /* every item got and task_done'd: join must return */
-    ASSERT_EQ(weft_queue_join(q, weft_deadline_in(20 * WEFT_NS_PER_SEC)), 0);
+    ASSERT_EQ(weft_queue_join(q, weft_deadline_in(long_ns)), 0);
     ASSERT_EQ(weft_queue_len(q), 0);
     weft_queue_shutdown(q, 0);
     /* no lost wake-up: every blocked consumer sees the shutdown */
-    ASSERT_EQ(
-        weft_latch_wait(&consumers_out, weft_deadline_in(20 * WEFT_NS_PER_SEC)),
-        0);
+    ASSERT_EQ(weft_latch_wait(&consumers_out, weft_deadline_in(long_ns)), 0);
     for (unsigned i = 0; i < ncons; i++)
         pthread_join(th[nprod + i], NULL);
     for (unsigned p = 0; p < nprod; p++) {
@@ -152,6 +152,7 @@ main(int argc, char **argv)
     unsigned threads = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
 
     seconds = weft_test_seconds(argc, argv, 2.0);
+    long_ns = (uint64_t)(20 * WEFT_NS_PER_SEC * weft_test_timeout_multiplier());
     seed = weft_test_seed(argc, argv);
     if (threads < 2)
         threads = 2;
