@@ -181,7 +181,8 @@ client(void *arg)
 {
     uint64_t rng = (uint64_t)(uintptr_t)arg;
 
-    while (!atomic_load(&stop)) {
+    /* At least one round, however late the thread starts. */
+    do {
         struct item items[MAXK];
         weft_future_t *fs[MAXK];
         int k = 1 + (int)(weft_test_rand(&rng) % MAXK);
@@ -221,7 +222,7 @@ client(void *arg)
         for (int i = 0; i < k; i++)
             weft_future_release(fs[i]);
         atomic_fetch_add(&rounds, 1);
-    }
+    } while (!atomic_load(&stop));
     return NULL;
 }
 
