@@ -55,13 +55,14 @@ spawner(void *arg)
 {
     uint64_t rs = *(uint64_t *)arg;
 
-    /* relaxed: a stop flag; join orders the rest. */
-    while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+    /* At least one adder, however late the thread starts. relaxed: a
+     * stop flag; join orders the rest. */
+    do {
         struct life l = {weft_test_rand(&rs)};
         pthread_t t;
         ASSERT_EQ(pthread_create(&t, NULL, adder, &l), 0);
         pthread_join(t, NULL);
-    }
+    } while (!atomic_load_explicit(&stop, memory_order_relaxed));
     return NULL;
 }
 
