@@ -250,8 +250,9 @@ racer(void *p)
         ASSERT_EQ(weft_map_reader_attach(), 0);
     else if (kind == WORKER)
         weft__rcu_worker_enter();
-    /* relaxed: a stop flag. */
-    while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+    /* At least one operation, however late the thread starts. relaxed: a
+     * stop flag. */
+    while (a->ops == 0 || !atomic_load_explicit(&stop, memory_order_relaxed)) {
         one_op(a, &rs, ((uint64_t)a->id << 40) | (uint64_t)a->ops);
         a->ops++;
         if (kind == ATTACHED && a->ops % 64 == 0)
