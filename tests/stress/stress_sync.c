@@ -24,7 +24,7 @@
 
 #include "weft_test.h"
 
-#define MAXT 64
+#define MAXT  64
 /* The lost wake-up detector: a wait that should be woken and is not fails
  * after 20 s, scaled for slow builds (TSan) by WEFT_TEST_TIMEOUT_MULTIPLIER. */
 #define LONG_ long_ns

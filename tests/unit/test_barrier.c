@@ -51,8 +51,7 @@ multipass(void *arg)
 
     for (int p = 0; p < 3; p++) {
         atomic_fetch_add(&w->phase_count[p], 1);
-        ck_assert_int_eq(
-            weft_barrier_wait(&w->b, long_deadline(), &idx), 0);
+        ck_assert_int_eq(weft_barrier_wait(&w->b, long_deadline(), &idx), 0);
         /* everyone of this phase arrived before anyone left */
         ck_assert_int_eq(atomic_load(&w->phase_count[p]), N);
         if (p == 0)
@@ -177,8 +176,7 @@ START_TEST(test_barrier_abort_reset)
             o[i] = (struct one){&w, i, long_deadline()};
             pthread_create(&t[i], NULL, once, &o[i]);
         }
-        ck_assert_int_eq(
-            weft_barrier_wait(&w.b, long_deadline(), NULL), 0);
+        ck_assert_int_eq(weft_barrier_wait(&w.b, long_deadline(), NULL), 0);
         for (int i = 0; i < 2; i++) {
             pthread_join(t[i], NULL);
             ck_assert_int_eq(atomic_load(&w.rc_sum[i]), 0);
