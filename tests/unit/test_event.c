@@ -4,13 +4,45 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <weft/sync.h>
 
 #include "weft_test.h"
 
 #define MS WEFT_NS_PER_MS
+
+/* A hang guard for waits that must succeed: 10 s, scaled for slow builds
+ * (TSan) as every timeout is. */
+static weft_deadline_t
+long_deadline(void)
+{
+    return weft_deadline_in(
+        (uint64_t)(10000 * MS * weft_test_timeout_multiplier()));
+}
+
+/* 1 if thread tid sleeps in a futex wait on word, 0 if not (yet), -1 if
+ * /proc cannot tell: the system call it is in and its first argument. */
+static int
+asleep_on(pid_t tid, const void *word)
+{
+    char path[64];
+    unsigned long a0;
+    long nr;
+    FILE *f;
+    int n;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    n = fscanf(f, "%ld %lx", &nr, &a0); /* "running": 0 */
+    fclose(f);
+    return n == 2 && nr == SYS_futex && a0 == (unsigned long)(uintptr_t)word;
+}
 
 START_TEST(test_event_basic)
 {
@@ -41,6 +73,8 @@ struct ew {
     int rc[8];
     int data;
     _Atomic int entered; /* waiters about to call weft_event_wait */
+    _Atomic int ntid;
+    pid_t tid[8]; /* theirs, published by entered */
 };
 
 static void *
@@ -50,8 +84,9 @@ ev_waiter(void *arg)
     static _Atomic int next;
     int me = atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) % 8;
 
+    w->tid[atomic_fetch_add(&w->ntid, 1) % 8] = (pid_t)syscall(SYS_gettid);
     atomic_fetch_add_explicit(&w->entered, 1, memory_order_release);
-    w->rc[me] = weft_event_wait(&w->e, weft_deadline_in(10000 * MS));
+    w->rc[me] = weft_event_wait(&w->e, long_deadline());
     if (w->rc[me] == 0)
         ck_assert_int_eq(w->data, 42); /* set() happens-before */
     return NULL;
@@ -83,19 +118,31 @@ START_TEST(test_event_set_then_clear)
 {
     struct ew w = {0};
     pthread_t t[4];
-    struct timespec ts = {0, 100 * 1000 * 1000};
+    struct timespec ts = {0, 1000 * 1000};
+    int asleep = 0;
 
     weft_event_init(&w.e);
     w.data = 42;
     for (int i = 0; i < 4; i++)
         pthread_create(&t[i], NULL, ev_waiter, &w);
     /* Every waiter is at the call (thread start-up can take longer than
-     * any fixed sleep on a loaded machine); then give them time to sleep:
-     * only a waiter descheduled for 100 ms inside the first few
-     * instructions of the wait could still miss this generation. */
+     * any fixed sleep on a loaded machine), then asleep in the event's
+     * futex (so past its first look at the event): no time is assumed. */
     while (atomic_load_explicit(&w.entered, memory_order_acquire) < 4)
         sched_yield();
-    nanosleep(&ts, NULL);
+    while (asleep < 4) {
+        asleep = 0;
+        for (int i = 0; i < 4; i++) {
+            int a = asleep_on(w.tid[i], &w.e);
+            if (a < 0) { /* no /proc: the old margin, 100 ms */
+                ts.tv_nsec = 100 * 1000 * 1000;
+                asleep = 4;
+                break;
+            }
+            asleep += a;
+        }
+        nanosleep(&ts, NULL);
+    }
     weft_event_set(&w.e);
     weft_event_clear(&w.e);
     for (int i = 0; i < 4; i++)
@@ -115,7 +162,7 @@ latch_waiter(void *arg)
 {
     struct lw *w = arg;
 
-    w->rc = weft_latch_wait(&w->l, weft_deadline_in(10000 * MS));
+    w->rc = weft_latch_wait(&w->l, long_deadline());
     return NULL;
 }
 
