@@ -216,8 +216,13 @@ START_TEST(test_task_done_join)
             for (int i = 0; i < 100; i++)
                 ck_assert_int_eq(weft_queue_put(q, P(i), WEFT_DEADLINE_NEVER),
                                  0);
-            ck_assert_int_eq(weft_queue_join(q, weft_deadline_in(10000 * MS)),
-                             0);
+            /* a hang guard, scaled for slow builds (TSan) */
+            ck_assert_int_eq(
+                weft_queue_join(
+                    q, weft_deadline_in(
+                           (uint64_t)(10000 * MS *
+                                      weft_test_timeout_multiplier()))),
+                0);
             ck_assert_uint_eq(weft_queue_len(q), 0);
         }
         ck_assert_int_eq(weft_queue_shutdown(q, 0), 0);
