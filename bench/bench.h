@@ -53,7 +53,6 @@ bench_missing(const char *bench, const char *params, const char *system,
  * of a pure function with the same argument are not merged into one. */
 #define BENCH_HIDE(x) __asm__ volatile("" : "+r"(x) : : "memory")
 
-
 /*
  * Run parameters, read from the environment that bench/run.sh sets. Every
  * binary honours them, so a subset run means the same thing everywhere:
@@ -143,17 +142,17 @@ bench_cpu_ns(clockid_t clock)
  * every thread). Outside valgrind they cost a few instructions.
  */
 #if defined(__has_include)
-#  if __has_include(<valgrind/callgrind.h>)
-#    include <valgrind/callgrind.h>
-#    define BENCH_HAVE_CALLGRIND 1
-#  endif
+#    if __has_include(<valgrind/callgrind.h>)
+#        include <valgrind/callgrind.h>
+#        define BENCH_HAVE_CALLGRIND 1
+#    endif
 #endif
 #ifdef BENCH_HAVE_CALLGRIND
-#  define BENCH_REGION_BEGIN() CALLGRIND_START_INSTRUMENTATION
-#  define BENCH_REGION_END() CALLGRIND_STOP_INSTRUMENTATION
+#    define BENCH_REGION_BEGIN() CALLGRIND_START_INSTRUMENTATION
+#    define BENCH_REGION_END()   CALLGRIND_STOP_INSTRUMENTATION
 #else
-#  define BENCH_REGION_BEGIN() ((void)0)
-#  define BENCH_REGION_END() ((void)0)
+#    define BENCH_REGION_BEGIN() ((void)0)
+#    define BENCH_REGION_END()   ((void)0)
 #endif
 
 #endif /* WEFT_BENCH_H */

@@ -83,8 +83,8 @@ fib_time_seq(int n)
  * time fib(n) once (between BENCH_REGION_BEGIN/END), tear it down. Returns
  * 0 with *result and *ns set, or nonzero with a reason in why[64].
  */
-typedef int (*fib_run_fn)(unsigned threads, int n, long *result,
-                          uint64_t *ns, char *why);
+typedef int (*fib_run_fn)(unsigned threads, int n, long *result, uint64_t *ns,
+                          char *why);
 
 static inline void
 fib_bench(const char *system, fib_run_fn run)
@@ -120,11 +120,11 @@ fib_bench(const char *system, fib_run_fn run)
             bench_emit("fib-ns-per-spawn", params, system,
                        ((double)ns - (double)tseq) / (double)spawns, "ns",
                        "lower");
-            bench_emit("fib-overhead", base, system,
-                       (double)ns / (double)tseq, "x", "lower");
+            bench_emit("fib-overhead", base, system, (double)ns / (double)tseq,
+                       "x", "lower");
         } else if (t1 != 0) {
-            bench_emit("fib-speedup", params, system,
-                       (double)t1 / (double)ns, "x", "higher");
+            bench_emit("fib-speedup", params, system, (double)t1 / (double)ns,
+                       "x", "higher");
         }
     }
 }

@@ -23,8 +23,7 @@ idle_sleep_ns(uint64_t ns)
 
     ts.tv_sec = (time_t)(until / 1000000000u);
     ts.tv_nsec = (long)(until % 1000000000u);
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-           EINTR)
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
 }
 

@@ -14,10 +14,10 @@
 #include <string.h>
 
 #ifndef BENCH_SYSTEM
-#  error "BENCH_SYSTEM must be defined (omp-gcc or omp-llvm)"
+#    error "BENCH_SYSTEM must be defined (omp-gcc or omp-llvm)"
 #endif
 #ifndef BENCH_OMP_LIB
-#  error "BENCH_OMP_LIB must be defined (libgomp or libomp)"
+#    error "BENCH_OMP_LIB must be defined (libgomp or libomp)"
 #endif
 
 struct omp_seen {

@@ -13,9 +13,9 @@
 #include <stddef.h>
 
 #ifdef BENCH_SYS_MUTEX
-#include "mutex_pool.h"
+#    include "mutex_pool.h"
 
-#define SYS_NAME "mutex"
+#    define SYS_NAME "mutex"
 typedef mutex_pool_t sys_pool_t;
 typedef mutex_future_t sys_future_t;
 
@@ -51,10 +51,10 @@ sys_release(sys_future_t *f)
 }
 
 #else
-#include <weft/future.h>
-#include <weft/pool.h>
+#    include <weft/future.h>
+#    include <weft/pool.h>
 
-#define SYS_NAME "weft"
+#    define SYS_NAME "weft"
 typedef weft_pool_t sys_pool_t;
 typedef weft_future_t sys_future_t;
 

@@ -10,13 +10,13 @@
 #include <weft/future.h>
 #include <weft/map.h>
 #include <weft/pool.h>
-#include <weft/stats.h>
-#include <weft/trace.h>
 #include <weft/queue.h>
 #include <weft/ratelimit.h>
+#include <weft/stats.h>
 #include <weft/sync.h>
 #include <weft/thread.h>
 #include <weft/timer.h>
+#include <weft/trace.h>
 #include <weft/wait.h>
 #include <weft/waitset.h>
 

@@ -14,23 +14,23 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define ASSERT_EQ(a, b)                                                        \
-    do {                                                                       \
-        long long a_ = (long long)(a), b_ = (long long)(b);                    \
-        if (a_ != b_) {                                                        \
-            fprintf(stderr, "%s:%d: ASSERT_EQ(%s, %s): %lld != %lld\n",        \
-                    __FILE__, __LINE__, #a, #b, a_, b_);                       \
-            abort();                                                           \
-        }                                                                      \
+#define ASSERT_EQ(a, b)                                                 \
+    do {                                                                \
+        long long a_ = (long long)(a), b_ = (long long)(b);             \
+        if (a_ != b_) {                                                 \
+            fprintf(stderr, "%s:%d: ASSERT_EQ(%s, %s): %lld != %lld\n", \
+                    __FILE__, __LINE__, #a, #b, a_, b_);                \
+            abort();                                                    \
+        }                                                               \
     } while (0)
 
-#define ASSERT_TRUE(c)                                                         \
-    do {                                                                       \
-        if (!(c)) {                                                            \
-            fprintf(stderr, "%s:%d: ASSERT_TRUE(%s) failed\n", __FILE__,       \
-                    __LINE__, #c);                                             \
-            abort();                                                           \
-        }                                                                      \
+#define ASSERT_TRUE(c)                                                   \
+    do {                                                                 \
+        if (!(c)) {                                                      \
+            fprintf(stderr, "%s:%d: ASSERT_TRUE(%s) failed\n", __FILE__, \
+                    __LINE__, #c);                                       \
+            abort();                                                     \
+        }                                                                \
     } while (0)
 
 static inline double

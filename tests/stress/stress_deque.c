@@ -79,7 +79,7 @@ main(int argc, char **argv)
         threads = 2;
     if (threads > 64)
         threads = 64;
-    nitems = 1L << 24;
+    nitems = 1L << 22; /* 96 MiB of items: millions of races per run */
     items = calloc((size_t)nitems, sizeof(*items));
     ASSERT_TRUE(items != NULL);
     ASSERT_EQ(weft__deque_init(&dq, 2), 0); /* tiny: growth is exercised */
