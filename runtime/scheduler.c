@@ -266,6 +266,9 @@ worker_main(void *arg)
         if (WEFT_STATS)
             weft__stat_add(&self->stats, WEFT_ST_NS_IDLE, weft_now_ns() - t0);
     }
+    /* relaxed: read by stats.c as an untorn value only. */
+    atomic_store_explicit(&self->stats.end_ns, weft_now_ns(),
+                          memory_order_relaxed);
     weft__rcu_worker_exit();
     weft__thread_worker_exit();
     weft__self = NULL;

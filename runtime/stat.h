@@ -41,6 +41,7 @@ enum weft__stat {
 struct weft__stats {
     _Atomic uint64_t c[WEFT_ST_COUNT];
     _Atomic uint64_t start_ns; /* when the worker started */
+    _Atomic uint64_t end_ns;   /* when it exited; 0 while it runs */
     /* Written by other workers (an RMW on a line of its own): this
      * worker's spawned tasks that someone else ran. A spawned task the
      * owner runs itself is not counted anywhere on the hot path: its runs

@@ -13,12 +13,15 @@ static void
 read_worker(struct weft__worker *w, uint64_t now, struct weft_worker_stats *o)
 {
     uint64_t c[WEFT_ST_COUNT];
-    uint64_t start, alive, busy;
+    uint64_t start, end, alive, busy;
 
     for (int i = 0; i < WEFT_ST_COUNT; i++)
         /* relaxed: untorn values are all a snapshot promises. */
         c[i] = atomic_load_explicit(&w->stats.c[i], memory_order_relaxed);
     start = atomic_load_explicit(&w->stats.start_ns, memory_order_relaxed);
+    end = atomic_load_explicit(&w->stats.end_ns, memory_order_relaxed);
+    if (end != 0)
+        now = end; /* an exited worker's times stop at its exit */
     /* Own spawned tasks run here = spawned - run elsewhere (stat.h). */
     o->tasks_run =
         c[WEFT_ST_RUN] + c[WEFT_ST_SPAWNED] -

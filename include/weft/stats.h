@@ -67,7 +67,8 @@ struct weft_worker_stats {
     uint64_t cancelled;
     /* Nanoseconds since the worker started: spent searching other workers
      * and lanes after its own deque was empty (stealing), spinning or
-     * parked with nothing found (idle), and the rest (running). */
+     * parked with nothing found (idle), and the rest (running). They
+     * stop when the worker exits. */
     uint64_t ns_running;
     uint64_t ns_stealing;
     uint64_t ns_idle;
@@ -100,7 +101,8 @@ WEFT_API int weft_pool_stats_print(weft_pool_t *pool, FILE *file);
  * (Prometheus) text format, ending with "# EOF\n", into buf (NUL
  * terminated). *len receives the length without the NUL, or the size
  * needed when the buffer is too small.
- * Return: 0; -ENOSPC (buf too small: call again with *len + 1 bytes);
+ * Return: 0; -ENOSPC (buf too small: call again with *len + 1 bytes; on
+ * a running pool a counter may grow a digit in between, so loop until 0);
  * -EINVAL (NULL pool or len; NULL buf with a nonzero size).
  */
 WEFT_API int weft_pool_stats_openmetrics(weft_pool_t *pool, char *buf,
