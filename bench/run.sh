@@ -80,7 +80,7 @@ for b in "$bindir"/bench_*; do
     [ -f "$b" ] && [ -x "$b" ] || continue
     matches "$(basename "$b")" && bins+=("$b")
 done
-if [ ${#bins[@]} -eq 0 ]; then
+if [ ${#bins[@]} -eq 0 ] && [ $callgrind = 0 ]; then
     echo "run.sh: no benchmark binary in $bindir${filter:+ matches '$filter'}" >&2
     exit 2
 fi
@@ -118,11 +118,22 @@ if [ $callgrind = 1 ]; then
         for spec in weft:bench_fib seq:bench_fib_seq tbb:bench_fib_tbb \
                     omp-gcc:bench_fib_omp_gcc omp-llvm:bench_fib_omp_llvm \
                     weft:bench_submit mutex:bench_submit_mutex \
-                    tbb:bench_submit_tbb glib:bench_submit_glib; do
-            sys=${spec%%:*} bin=${spec#*:}
-            matches "$bin" || continue
+                    tbb:bench_submit_tbb glib:bench_submit_glib \
+                    weft:cgops@counter atomic:cgops@atomic mutex:cgops@mutex \
+                    weft:cgops@map weft:cgops@queue mutex:cgops@mutexq; do
+            sys=${spec%%:*} bin=${spec#*:} cgop=
+            case $bin in *@*) cgop=${bin#*@} bin=${bin%@*} ;; esac
+            export WEFT_CG_OP=$cgop
+            matches "$bin" || matches "$cgop" || continue
             case $bin in
             bench_fib*) op="fib spawn+sync (fib $hi - fib $lo, 1 thread)"; var=WEFT_BENCH_FIB_N a=$lo b=$hi d=$spawns ;;
+            cgops)
+                case $cgop in
+                counter | atomic | mutex) op="counter add (1 thread)" ;;
+                map) op="map lookup (1024 keys, 1 thread)" ;;
+                *) op="queue put+get (1 thread)" ;;
+                esac
+                var=WEFT_CG_N a=100000 b=200000 d=100000 ;;
             *) op="submit+complete ($nhi - $nlo tasks, 1 worker)"; var=WEFT_BENCH_SUBMIT_N a=$nlo b=$nhi d=$((nhi - nlo)) ;;
             esac
             [ -x "$bindir/$bin" ] || { printf '%s\t%s\tmissing\t(not built)\t-\n' "$op" "$sys"; continue; }

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgops - one operation repeated WEFT_CG_N times, single-threaded, inside
+ * the measured region: for bench/run.sh --callgrind only (the difference
+ * of two sizes gives instructions per operation). Not a timed benchmark
+ * (it is not named bench_*). WEFT_CG_OP selects:
+ *   counter       weft_counter_add (the inline sharded fast path)
+ *   atomic        one shared C11 atomic fetch_add (the baseline)
+ *   mutex         pthread mutex lock, ++, unlock (the baseline)
+ *   map           weft_map_get of a present 8-byte key (1024 keys)
+ *   queue         weft_queue_try_put + try_get (FIFO, capacity 1024)
+ *   mutexq        the same through a mutex-guarded ring (the baseline)
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <weft.h>
+
+#include "bench.h"
+
+#define RING 1024
+
+struct mutex_ring {
+    pthread_mutex_t lock;
+    void *slot[RING];
+    unsigned head, tail;
+};
+
+static int
+mr_put(struct mutex_ring *r, void *p)
+{
+    int ok;
+    pthread_mutex_lock(&r->lock);
+    ok = r->tail - r->head < RING;
+    if (ok)
+        r->slot[r->tail++ % RING] = p;
+    pthread_mutex_unlock(&r->lock);
+    return ok ? 0 : -EAGAIN;
+}
+
+static int
+mr_get(struct mutex_ring *r, void **p)
+{
+    int ok;
+    pthread_mutex_lock(&r->lock);
+    ok = r->tail != r->head;
+    if (ok)
+        *p = r->slot[r->head++ % RING];
+    pthread_mutex_unlock(&r->lock);
+    return ok ? 0 : -EAGAIN;
+}
+
+int
+main(void)
+{
+    const char *op = getenv("WEFT_CG_OP");
+    const char *ns = getenv("WEFT_CG_N");
+    unsigned long n = ns ? strtoul(ns, NULL, 10) : 100000;
+    unsigned long i;
+    uint64_t sink = 0;
+    char params[64];
+
+    if (op == NULL) {
+        fprintf(stderr, "cgops: set WEFT_CG_OP\n");
+        return 2;
+    }
+    snprintf(params, sizeof(params), "n=%lu", n);
+    if (strcmp(op, "counter") == 0) {
+        weft_counter_t *c;
+        int64_t v = 0;
+        if (weft_counter_create(&c) != 0)
+            return 1;
+        weft_counter_add(c, 1); /* the thread's slot exists before */
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++)
+            weft_counter_add(c, 1);
+        BENCH_REGION_END();
+        weft_counter_read(c, &v);
+        sink = (uint64_t)v;
+        weft_counter_destroy(c);
+    } else if (strcmp(op, "atomic") == 0) {
+        static _Atomic uint64_t a;
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++)
+            atomic_fetch_add_explicit(&a, 1, memory_order_relaxed);
+        BENCH_REGION_END();
+        sink = atomic_load(&a);
+    } else if (strcmp(op, "mutex") == 0) {
+        static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+        static uint64_t v;
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++) {
+            pthread_mutex_lock(&m);
+            v++;
+            pthread_mutex_unlock(&m);
+        }
+        BENCH_REGION_END();
+        sink = v;
+    } else if (strcmp(op, "map") == 0) {
+        weft_map_t *m;
+        uint64_t k, val;
+        if (weft_map_create(NULL, &m) != 0)
+            return 1;
+        for (k = 0; k < 1024; k++)
+            weft_map_put(m, &k, sizeof(k), &k, sizeof(k), NULL);
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++) {
+            k = i & 1023;
+            weft_map_get(m, &k, sizeof(k), &val, sizeof(val), NULL);
+            sink += val;
+        }
+        BENCH_REGION_END();
+        weft_map_destroy(m);
+    } else if (strcmp(op, "queue") == 0) {
+        weft_queue_t *q;
+        void *p = NULL;
+        if (weft_queue_create(WEFT_QUEUE_FIFO, RING, &q) != 0)
+            return 1;
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++) {
+            weft_queue_try_put(q, (void *)(uintptr_t)(i + 1));
+            weft_queue_try_get(q, &p);
+            sink += (uintptr_t)p;
+        }
+        BENCH_REGION_END();
+        weft_queue_destroy(q);
+    } else if (strcmp(op, "mutexq") == 0) {
+        static struct mutex_ring r = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0};
+        void *p = NULL;
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++) {
+            mr_put(&r, (void *)(uintptr_t)(i + 1));
+            mr_get(&r, &p);
+            sink += (uintptr_t)p;
+        }
+        BENCH_REGION_END();
+    } else {
+        fprintf(stderr, "cgops: unknown WEFT_CG_OP %s\n", op);
+        return 2;
+    }
+    BENCH_KEEP(sink);
+    bench_emit("cgops", params, op, (double)sink, "sink", "higher");
+    return 0;
+}
