@@ -32,14 +32,12 @@
 #include "syncwait.h"
 
 /*
- * The scheduler hook for pool workers (to move to internal.h): each worker
- * calls weft__thread_worker_enter(name) when it starts, on its own thread,
- * and weft__thread_worker_exit() before it returns; they make the worker
- * visible to weft_thread_current / enumerate / active_count. Never fail
- * (a worker whose entry cannot be allocated is just not listed).
+ * Pool workers call weft__thread_worker_enter(name) when they start, on
+ * their own thread, and weft__thread_worker_exit() before they return
+ * (internal.h, scheduler.c); that makes them visible to
+ * weft_thread_current / enumerate / active_count. Neither fails (a worker
+ * whose entry cannot be allocated is just not listed).
  */
-void weft__thread_worker_enter(const char *name);
-void weft__thread_worker_exit(void);
 
 struct weft_thread {
     _Atomic uint32_t done;    /* [H2] */

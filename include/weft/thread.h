@@ -100,7 +100,7 @@ WEFT_API weft_thread_t *weft_thread_current(void);
 /* What weft_threads_enumerate() reports about one thread. */
 enum weft_thread_kind {
     WEFT_THREAD_USER = 0,       /* made with weft_thread_start() */
-    WEFT_THREAD_POOL_WORKER = 1 /* a pool worker (see the report below) */
+    WEFT_THREAD_POOL_WORKER = 1 /* a worker of a weft pool */
 };
 struct weft_thread_info {
     uint64_t ident;
@@ -120,9 +120,8 @@ WEFT_API size_t weft_threads_active_count(void);
  * Return: 0 with *n = the count; -ENOSPC when more than cap are alive (*n
  * = the count needed, buf filled with the first cap); -EINVAL (NULL n, or
  * NULL buf with cap > 0).
- * Pool workers are listed once the scheduler calls the registration hook
- * on each worker thread (pending; until then only weft_thread_start()
- * threads are listed).
+ * Pool workers (named weft-<pool>-<n>, kind WEFT_THREAD_POOL_WORKER,
+ * daemon) are listed while they run.
  */
 WEFT_API int weft_threads_enumerate(struct weft_thread_info *buf, size_t cap,
                                     size_t *n);

@@ -12,6 +12,7 @@
 #include <weft/sync.h>
 #include <weft/thread.h>
 
+#include "internal.h"
 #include "weft_test.h"
 
 #define MS   WEFT_NS_PER_MS
@@ -245,12 +246,10 @@ START_TEST(test_default_hook_prints)
 }
 END_TEST
 
-/* The scheduler's registration hook (declared in runtime/thread.c, to be
- * called by each pool worker): a registered worker is listed as a pool
- * worker, is its own weft_thread_current(), and cannot be joined or
- * destroyed through that entry. Driven here from a plain pthread. */
-void weft__thread_worker_enter(const char *name);
-void weft__thread_worker_exit(void);
+/* The scheduler's registration hook (internal.h; each pool worker calls
+ * it): a registered worker is listed as a pool worker, is its own
+ * weft_thread_current(), and cannot be joined or destroyed through that
+ * entry. Driven here from a plain pthread. */
 
 struct wk {
     struct weft_event registered, leave;
