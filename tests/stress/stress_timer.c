@@ -64,8 +64,10 @@ static void
 done_cb(weft_future_t *f, void *ctx)
 {
     (void)f;
+    /* release: the callback's last access to the record before the owner,
+     * which acquire-loads dones, may free it. */
     atomic_fetch_add_explicit(&((struct rec *)ctx)->dones, 1,
-                              memory_order_relaxed);
+                              memory_order_release);
 }
 
 static void
