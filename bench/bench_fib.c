@@ -65,6 +65,9 @@ run_weft(unsigned threads, int n, long *result, uint64_t *ns, char *why)
 int
 main(void)
 {
-    fib_bench("weft", run_weft);
+#ifndef BENCH_WEFT_SYSTEM
+#    define BENCH_WEFT_SYSTEM "weft"
+#endif
+    fib_bench(BENCH_WEFT_SYSTEM, run_weft);
     return 0;
 }
