@@ -13,9 +13,9 @@
 #include "latch.h"
 
 #ifdef BENCH_IDLE
-#  define WHAT "idle"
+#    define WHAT "idle"
 #else
-#  define WHAT "submit"
+#    define WHAT "submit"
 #endif
 
 static void
@@ -63,8 +63,7 @@ main(void)
 
         snprintf(params, sizeof(params), "n=%ld,threads=%u", n, threads[i]);
         if (burst(&pool, threads[i], &l, n < 1000 ? n : 1000) != 0) {
-            bench_missing(WHAT, params, "glib",
-                          "g_thread_pool_new failed");
+            bench_missing(WHAT, params, "glib", "g_thread_pool_new failed");
             continue;
         }
         latch_fini(&l);

@@ -10,14 +10,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include "bench.h"
 #include "idle.h"
 
-namespace {
+namespace
+{
 
 struct countdown {
     std::atomic<long> left;
@@ -25,7 +25,9 @@ struct countdown {
     std::condition_variable cv;
     bool open = false;
 
-    explicit countdown(long n) : left(n) {}
+    explicit countdown(long n) : left(n)
+    {
+    }
     void done()
     {
         if (left.fetch_sub(1, std::memory_order_acq_rel) == 1) {

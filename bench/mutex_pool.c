@@ -99,8 +99,8 @@ mutex_pool_create(unsigned workers, mutex_pool_t **out)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work, NULL);
     for (pool->nthreads = 0; pool->nthreads < workers; pool->nthreads++) {
-        rc = pthread_create(&pool->threads[pool->nthreads], NULL,
-                            worker_main, pool);
+        rc = pthread_create(&pool->threads[pool->nthreads], NULL, worker_main,
+                            pool);
         if (rc != 0)
             break;
     }
