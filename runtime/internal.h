@@ -34,6 +34,14 @@ void weft__free(void *p);
 void weft__thread_worker_enter(const char *name);
 void weft__thread_worker_exit(void);
 
+/* scheduler.c: a timer that targets pool holds its memory (timer.c), so
+ * weft_pool_destroy() never frees it under a timer that will still submit
+ * to it: such a submit finds the pool shut down and the timer's future
+ * completes as cancelled; the last drop frees the pool. */
+struct weft_pool;
+void weft__pool_timer_hold(struct weft_pool *pool);
+void weft__pool_timer_drop(struct weft_pool *pool);
+
 /* clock.c: deadline (absolute CLOCK_MONOTONIC ns) to a timespec. */
 struct timespec;
 void weft__ns_to_timespec(uint64_t ns, struct timespec *ts);

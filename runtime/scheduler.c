@@ -395,6 +395,7 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
     }
     /* relaxed: published to the workers by pthread_create. */
     atomic_store_explicit(&pool->live, o.workers, memory_order_relaxed);
+    atomic_store_explicit(&pool->refs, 1, memory_order_relaxed); /* owner */
     for (i = 0; i < o.workers; i++) {
         if (pthread_create(&pool->workers[i].thread, NULL, worker_main,
                            &pool->workers[i]) != 0) {
@@ -406,6 +407,27 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
     weft__trace_from_env(pool);
     *out = pool;
     return 0;
+}
+
+void
+weft__pool_timer_hold(struct weft_pool *pool)
+{
+    /* relaxed: the holder already uses the pool, which is alive. */
+    atomic_fetch_add_explicit(&pool->refs, 1, memory_order_relaxed);
+}
+
+/* acq_rel: every holder's use of the pool happens-before the free. */
+static void
+pool_unref(struct weft_pool *pool)
+{
+    if (atomic_fetch_sub_explicit(&pool->refs, 1, memory_order_acq_rel) == 1)
+        pool_free(pool, pool->nworkers);
+}
+
+void
+weft__pool_timer_drop(struct weft_pool *pool)
+{
+    pool_unref(pool);
 }
 
 WEFT_API int
@@ -460,8 +482,8 @@ weft_pool_destroy(weft_pool_t *pool)
         return -EINVAL;
     rc = weft_pool_shutdown(pool, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER);
     if (rc != 0)
-        return rc; /* -EDEADLK: from one of its own workers */
-    pool_free(pool, pool->nworkers);
+        return rc;    /* -EDEADLK: from one of its own workers */
+    pool_unref(pool); /* freed now, or by the last timer still holding it */
     return 0;
 }
 

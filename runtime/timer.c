@@ -122,6 +122,8 @@ tmr_release(struct tmr *t)
     /* acq_rel: the last release sees every other holder's writes. */
     if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
         weft_future_release(t->user);
+        /* The last use of t->pool: the pool may be destroyed now. */
+        weft__pool_timer_drop(t->pool);
         weft__free(t);
     }
 }
@@ -675,6 +677,9 @@ arm(weft_pool_t *pool, uint64_t delay, uint64_t period, weft_fn fn, void *arg,
         weft__free(t);
         return rc == -ENOMEM ? -ENOMEM : -EAGAIN;
     }
+    /* Armed: t holds its pool until its last release (tmr_release). Taken
+     * before the done callback exists, so that release cannot come first. */
+    weft__pool_timer_hold(t->pool);
     /* From here U's completion (a cancel, or the fire if the timer is
      * already due) may free t: read U first. The callback runs at once if
      * U is already done. */

@@ -62,7 +62,10 @@ struct weft_pool {
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state;
     _Atomic uint32_t cancelling; /* WEFT_SHUTDOWN_CANCEL_PENDING in force */
     _Atomic uint32_t live;       /* workers not yet exited (futex word) */
-    bool joined;                 /* under shutdown_lock */
+    /* The pool's memory: 1 for its owner until weft_pool_destroy(), plus 1
+     * per timer (timer.c) that may still submit to it; freed at 0. */
+    _Atomic uint32_t refs;
+    bool joined; /* under shutdown_lock */
     pthread_mutex_t shutdown_lock;
 
     /* Lanes (lane.c): published with release, count only grows. */

@@ -93,7 +93,9 @@ WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,
  * Futures of the pool stay valid (they are reference counted) and are all
  * complete when this returns.
  * Return: 0; -EINVAL (NULL); -EDEADLK when called from one of the pool's own
- * workers (the pool is left untouched).
+ * workers (the pool is left untouched). Timers still armed on the pool
+ * (weft/timer.h) complete as cancelled when they come due; the pool's
+ * memory lives until the last of them has.
  * Context: any thread but the pool's own workers; one call per pool.
  */
 WEFT_API int weft_pool_destroy(weft_pool_t *pool);

@@ -39,10 +39,10 @@ extern "C" {
  * WEFT_TIMER_MAX_NS); -ENOMEM; -EAGAIN (the timer thread could not be
  * started).
  * Ownership: on 0 the caller holds one reference to *out
- * (weft_future_release() once). The timer holds no reference to the pool:
- * cancel the pool's timers (or let them fire) before destroying it. If the
- * pool is shut down when the timer fires, the future completes as
- * cancelled.
+ * (weft_future_release() once). The timer keeps the pool's memory alive
+ * (not its workers): if the pool is shut down or destroyed when the timer
+ * comes due, the future completes as cancelled, and a periodic timer
+ * stops.
  * Ordering: writes before the call happen-before fn runs.
  * Waiting: weft_future_result() called on a worker of any pool runs an
  * unstarted future inline; on a timer future it then sleeps on that worker
