@@ -14,6 +14,10 @@
  * [B2] the last arrival runs the action, sets DRAINING, notifies all.
  * [B3] the last thread to leave a DRAINING/RESETTING barrier sets FILLING
  *      and notifies all.
+ * [B4] a deadline that passes before the thread has even arrived (taking
+ *      the lock, or waiting for a draining cycle to leave) breaks the
+ *      barrier too: -ETIMEDOUT always means "broken by me" (Python breaks
+ *      it in every timeout).
  * Lock release/acquire makes each party's writes before arriving visible
  * to the action and to every party after the cycle.
  */
@@ -153,10 +157,19 @@ weft_barrier_wait(struct weft_barrier *b, weft_deadline_t deadline,
     if (in_action(x))
         return -EDEADLK;
     rc = weft_lock_acquire(&x->lock, deadline);
+    if (rc == -ETIMEDOUT) {
+        /* [B4] The lock is held only briefly, or by a running action:
+         * take it anyway, to break the barrier as the contract says. */
+        weft_lock_acquire(&x->lock, WEFT_DEADLINE_NEVER);
+        barrier_break(x);
+        goto out;
+    }
     if (rc != 0)
         return rc;
     /* [B1] */
     rc = weft_cond_wait_for(&x->cond, &x->lock, can_enter, x, deadline);
+    if (rc == -ETIMEDOUT)
+        barrier_break(x); /* [B4] */
     if (rc != 0)
         goto out;
     if (get_state(x) == BROKEN) {

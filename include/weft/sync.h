@@ -279,8 +279,10 @@ WEFT_API int weft_barrier_fini(struct weft_barrier *b);
  * the cycle (parties - 1 for the thread that ran the action).
  * Return: 0 (the cycle completed); -EPIPE (the barrier is or became
  * broken: abort(), reset() while waiting, another thread's deadline or a
- * failed action); -ETIMEDOUT (this thread's deadline passed: it breaks the
- * barrier, so the others get -EPIPE); the action's own nonzero code (to
+ * failed action); -ETIMEDOUT (this thread's deadline passed, also before
+ * it could arrive: it breaks the barrier, so the others get -EPIPE; if
+ * another cycle's action is running then, the break and the return wait
+ * for that action to finish); the action's own nonzero code (to
  * the thread that ran it; the others get -EPIPE); -EDEADLK (called from
  * the action); -EINVAL (NULL).
  * Ordering: everything each party did before arriving happens-before the
