@@ -6,7 +6,7 @@
  *
  * Concurrency protocol.
  * Every thread that adds to any counter owns a dense id in [1, MAX_THREADS]
- * (TLS weft_counter_private_tid); slot `id` of every counter has that thread
+ * (TLS tid); slot `id` of every counter has that thread
  * as its only writer, so an add is a relaxed load + relaxed store.
  * [C1] id hand-over: a thread's ids return to the free stack at thread exit
  *      (pthread key destructor) under id_lock; the next thread takes it
@@ -19,8 +19,18 @@
  * [C3] read/reset: relaxed loads of every slot, the shared overflow slot
  *      and the offset. Exact only once writers are quiescent (their
  *      completion must happen-before the read, e.g. pthread_join).
+ * [C4] slot caches: thread-local (serial, slot) pairs, read and written by
+ *      their thread only (no atomics): weft_counter_private_last (checked
+ *      inline) and cache[] (direct-mapped on the serial, checked here). An
+ *      entry is filled after [C2] by the same thread, so the slot's chunk
+ *      is visible to it. Serials come from a 64-bit counter and are never
+ *      reused, so the entry of a destroyed counter never matches a counter
+ *      created later at the same address (its slot pointer is dead and is
+ *      never followed). id_release() empties both caches before the id
+ *      goes back [C1]: no thread writes a slot it no longer owns.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <weft/counter.h>
@@ -34,10 +44,17 @@ _Static_assert(sizeof(_Atomic int64_t) == sizeof(int64_t) &&
                "weft_atomic_t has the same layout in C and C++");
 _Static_assert(WEFT_COUNTER_MAX_THREADS < UINT32_MAX, "ids fit uint32_t");
 
-WEFT_API __thread uint32_t weft_counter_private_tid
+/* Entries in a thread's second-level slot cache [C4] (a power of 2). */
+#define COUNTER_CACHE 16u
+
+WEFT_API __thread struct weft_counter_cache weft_counter_private_last
     __attribute__((tls_model("initial-exec")));
+static __thread struct weft_counter_cache cache[COUNTER_CACHE];
+static __thread uint32_t tid;
 /* 1 once this thread found no free id: it then uses the overflow slot. */
 static __thread uint8_t tid_exhausted;
+/* The next counter serial [C4]; 0 means an empty cache entry. */
+static _Atomic uint64_t serial_next = 1;
 
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t id_free[WEFT_COUNTER_MAX_THREADS]; /* guarded by id_lock */
@@ -56,7 +73,10 @@ id_release(void *arg)
     pthread_mutex_lock(&id_lock);
     id_free[id_nfree++] = id;
     pthread_mutex_unlock(&id_lock);
-    weft_counter_private_tid = 0;
+    /* [C4] forget the slots of the id just given away. */
+    memset(&weft_counter_private_last, 0, sizeof(weft_counter_private_last));
+    memset(cache, 0, sizeof(cache));
+    tid = 0;
 }
 
 static void
@@ -69,7 +89,7 @@ id_key_init(void)
 static uint32_t
 id_get(void)
 {
-    uint32_t id = weft_counter_private_tid;
+    uint32_t id = tid;
 
     if (id != 0 || tid_exhausted)
         return id;
@@ -91,8 +111,14 @@ id_get(void)
         tid_exhausted = 1;
         return 0;
     }
-    weft_counter_private_tid = id;
+    tid = id;
     return id;
+}
+
+WEFT_API uint32_t
+weft_counter_private_tid(void)
+{
+    return tid;
 }
 
 /* The chunk holding slot id, allocating it; NULL on allocation failure. */
@@ -122,30 +148,43 @@ chunk_get(weft_counter_t *c, uint32_t id)
     return ch;
 }
 
+/* Fill e with c's slot for this thread [C4]; false when it has none. */
+static bool
+cache_fill(weft_counter_t *c, struct weft_counter_cache *e)
+{
+    struct weft_counter_chunk *ch;
+    uint32_t id = id_get();
+
+    if (id == 0)
+        return false;
+    ch = chunk_get(c, id);
+    if (ch == NULL)
+        return false;
+    e->serial = c->serial;
+    e->slot = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
+    return true;
+}
+
 WEFT_API int
 weft_counter_add_slow(weft_counter_t *c, int64_t delta)
 {
-    struct weft_counter_chunk *ch = NULL;
-    uint32_t id;
+    struct weft_counter_cache *e;
+    uint64_t old;
 
     if (c == NULL)
         return -EINVAL;
-    id = id_get();
-    if (id != 0)
-        ch = chunk_get(c, id);
-    if (ch == NULL) {
+    e = &cache[c->serial & (COUNTER_CACHE - 1)];
+    if (e->serial != c->serial && !cache_fill(c, e)) {
         /* relaxed: a statistics sum; [C3]. */
         atomic_fetch_add_explicit(&c->overflow, (uint64_t)delta,
                                   memory_order_relaxed);
         return 0;
     }
-    {
-        _Atomic uint64_t *v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
-        /* relaxed: single writer (this thread owns id). */
-        uint64_t old = atomic_load_explicit(v, memory_order_relaxed);
-        /* relaxed: single writer; [C3]. */
-        atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
-    }
+    weft_counter_private_last = *e;
+    /* relaxed: single writer (this thread owns the slot's id). */
+    old = atomic_load_explicit(e->slot, memory_order_relaxed);
+    /* relaxed: single writer; [C3]. */
+    atomic_store_explicit(e->slot, old + (uint64_t)delta, memory_order_relaxed);
     return 0;
 }
 
@@ -165,6 +204,9 @@ weft_counter_create(weft_counter_t **out)
     c = weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*c));
     if (c == NULL)
         return -ENOMEM;
+    /* relaxed: [C4] serials need only be unique. */
+    c->serial =
+        atomic_fetch_add_explicit(&serial_next, 1, memory_order_relaxed);
     for (unsigned i = 0; i < WEFT_COUNTER_MAX_CHUNKS; i++)
         atomic_init(&c->chunks[i], NULL);
     atomic_init(&c->overflow, 0);

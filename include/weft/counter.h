@@ -49,6 +49,14 @@ typedef struct weft_counter weft_counter_t;
  * of WEFT_COUNTER_CHUNK, allocated on a thread's first add. Threads beyond
  * WEFT_COUNTER_MAX_THREADS live at once share one atomic overflow slot
  * (correct, only slower).
+ *
+ * Every counter has a serial number that no other counter in the process
+ * ever gets (not even one later allocated at the same address). Each
+ * thread keeps the (serial, slot address) pair of the counter it added to
+ * last in weft_counter_private_last; the inline add checks the serial and
+ * bumps the slot, and anything else (first add, another counter, an exited
+ * thread's cleared cache) goes out of line to weft_counter_add_slow(),
+ * which has a larger per-thread cache behind this one.
  */
 #define WEFT_COUNTER_CHUNK_SHIFT 6
 #define WEFT_COUNTER_CHUNK       (1u << WEFT_COUNTER_CHUNK_SHIFT)
@@ -65,19 +73,28 @@ struct weft_counter_chunk {
     struct weft_counter_slot slot[WEFT_COUNTER_CHUNK];
 };
 struct weft_counter {
+    uint64_t serial; /* unique in the process, never 0; immutable */
     _Atomic(struct weft_counter_chunk *) chunks[WEFT_COUNTER_MAX_CHUNKS];
     _Alignas(128) _Atomic uint64_t overflow;
     _Atomic uint64_t offset; /* minus the slot sum at the last reset */
 };
+/* A thread's cached slot of one counter; serial 0 is an empty entry. */
+struct weft_counter_cache {
+    uint64_t serial;
+    _Atomic uint64_t *slot;
+};
 
-/* The calling thread's dense id, 0 until its first add (private). */
+/* The calling thread's last-used counter (private; see above). */
 #    ifdef WEFT_BUILDING
-extern __thread uint32_t weft_counter_private_tid
+extern __thread struct weft_counter_cache weft_counter_private_last
     __attribute__((tls_model("initial-exec")));
 #    else
-extern __thread uint32_t weft_counter_private_tid;
+extern __thread struct weft_counter_cache weft_counter_private_last;
 #    endif
 #endif
+
+/* The calling thread's dense id, 0 when it holds none (private; tests). */
+WEFT_API uint32_t weft_counter_private_tid(void);
 
 /*
  * weft_counter_create() - a new counter reading 0.
@@ -113,27 +130,26 @@ WEFT_API int weft_counter_add_noinline(weft_counter_t *c, int64_t delta);
 #ifdef WEFT_COUNTER_INLINE
 WEFT_API int weft_counter_add_slow(weft_counter_t *c, int64_t delta);
 
-static inline int
+/* always_inline: a call would cost more than the add (gcc does not inline
+ * into code it thinks runs once, such as main). */
+static inline __attribute__((always_inline)) int
 weft_counter_add(weft_counter_t *c, int64_t delta)
 {
-    uint32_t id = weft_counter_private_tid;
-    struct weft_counter_chunk *ch;
+    _Atomic uint64_t *v;
+    uint64_t old;
 
-    if (__builtin_expect(c == NULL || id == 0, 0))
+    /* Plain reads: the cache is this thread's own; c->serial is immutable
+     * and was written before c was shared. */
+    if (__builtin_expect(c == NULL, 0) ||
+        __builtin_expect(weft_counter_private_last.serial != c->serial, 0))
         return weft_counter_add_slow(c, delta);
-    /* acquire: the chunk was zeroed before its release CAS in counter.c. */
-    ch = atomic_load_explicit(&c->chunks[id >> WEFT_COUNTER_CHUNK_SHIFT],
-                              memory_order_acquire);
-    if (__builtin_expect(ch == NULL, 0))
-        return weft_counter_add_slow(c, delta);
-    {
-        _Atomic uint64_t *v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
-        /* relaxed: this thread is the slot's only writer (load + store is
-         * not a lost update); readers sum with relaxed loads. */
-        uint64_t old = atomic_load_explicit(v, memory_order_relaxed);
-        /* relaxed: as above. */
-        atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
-    }
+    v = weft_counter_private_last.slot;
+    /* relaxed: this thread is the slot's only writer, so a load + store
+     * cannot lose an update and needs no read-modify-write; readers sum
+     * with relaxed loads and see the old or the new value (no tearing). */
+    old = atomic_load_explicit(v, memory_order_relaxed);
+    /* relaxed: as above. */
+    atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
     return 0;
 }
 #else

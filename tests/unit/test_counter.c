@@ -89,7 +89,7 @@ adder_main(void *arg)
     for (int i = 0; i < a->n; i++)
         weft_counter_inc(a->c);
     weft_counter_add(a->c, -1);
-    a->tid = weft_counter_private_tid;
+    a->tid = weft_counter_private_tid();
     return NULL;
 }
 
