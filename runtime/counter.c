@@ -30,7 +30,6 @@
  *      goes back [C1]: no thread writes a slot it no longer owns.
  */
 #include <pthread.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include <weft/counter.h>
@@ -49,10 +48,13 @@ _Static_assert(WEFT_COUNTER_MAX_THREADS < UINT32_MAX, "ids fit uint32_t");
 
 WEFT_API __thread struct weft_counter_cache weft_counter_private_last
     __attribute__((tls_model("initial-exec")));
-static __thread struct weft_counter_cache cache[COUNTER_CACHE];
-static __thread uint32_t tid;
+/* initial-exec: no __tls_get_addr call on the slow path (libweft.so is
+ * position-independent); the variables are small. */
+#define COUNTER_TLS __thread __attribute__((tls_model("initial-exec")))
+static COUNTER_TLS struct weft_counter_cache cache[COUNTER_CACHE];
+static COUNTER_TLS uint32_t tid;
 /* 1 once this thread found no free id: it then uses the overflow slot. */
-static __thread uint8_t tid_exhausted;
+static COUNTER_TLS uint8_t tid_exhausted;
 /* The next counter serial [C4]; 0 means an empty cache entry. */
 static _Atomic uint64_t serial_next = 1;
 
@@ -148,44 +150,53 @@ chunk_get(weft_counter_t *c, uint32_t id)
     return ch;
 }
 
-/* Fill e with c's slot for this thread [C4]; false when it has none. */
-static bool
-cache_fill(weft_counter_t *c, struct weft_counter_cache *e)
+/* e's slot += delta, and e becomes the inline path's entry [C4]. */
+static inline int
+slot_add(const struct weft_counter_cache *e, int64_t delta)
 {
-    struct weft_counter_chunk *ch;
-    uint32_t id = id_get();
-
-    if (id == 0)
-        return false;
-    ch = chunk_get(c, id);
-    if (ch == NULL)
-        return false;
-    e->serial = c->serial;
-    e->slot = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
-    return true;
-}
-
-WEFT_API int
-weft_counter_add_slow(weft_counter_t *c, int64_t delta)
-{
-    struct weft_counter_cache *e;
     uint64_t old;
 
-    if (c == NULL)
-        return -EINVAL;
-    e = &cache[c->serial & (COUNTER_CACHE - 1)];
-    if (e->serial != c->serial && !cache_fill(c, e)) {
-        /* relaxed: a statistics sum; [C3]. */
-        atomic_fetch_add_explicit(&c->overflow, (uint64_t)delta,
-                                  memory_order_relaxed);
-        return 0;
-    }
     weft_counter_private_last = *e;
     /* relaxed: single writer (this thread owns the slot's id). */
     old = atomic_load_explicit(e->slot, memory_order_relaxed);
     /* relaxed: single writer; [C3]. */
     atomic_store_explicit(e->slot, old + (uint64_t)delta, memory_order_relaxed);
     return 0;
+}
+
+/* A cache miss: fill e with c's slot for this thread [C4], or add to the
+ * shared overflow slot when it has none. noinline: keeps the hit path in
+ * weft_counter_add_slow() short. */
+static __attribute__((noinline)) int
+add_miss(weft_counter_t *c, struct weft_counter_cache *e, int64_t delta)
+{
+    struct weft_counter_chunk *ch = NULL;
+    uint32_t id = id_get();
+
+    if (id != 0)
+        ch = chunk_get(c, id);
+    if (ch == NULL) {
+        /* relaxed: a statistics sum; [C3]. */
+        atomic_fetch_add_explicit(&c->overflow, (uint64_t)delta,
+                                  memory_order_relaxed);
+        return 0;
+    }
+    e->serial = c->serial;
+    e->slot = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
+    return slot_add(e, delta);
+}
+
+WEFT_API int
+weft_counter_add_slow(weft_counter_t *c, int64_t delta)
+{
+    struct weft_counter_cache *e;
+
+    if (c == NULL)
+        return -EINVAL;
+    e = &cache[c->serial & (COUNTER_CACHE - 1)];
+    if (weft_unlikely(e->serial != c->serial))
+        return add_miss(c, e, delta);
+    return slot_add(e, delta);
 }
 
 WEFT_API int
