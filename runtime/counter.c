@@ -19,15 +19,23 @@
  * [C3] read/reset: relaxed loads of every slot, the shared overflow slot
  *      and the offset. Exact only once writers are quiescent (their
  *      completion must happen-before the read, e.g. pthread_join).
- * [C4] slot caches: thread-local (serial, slot) pairs, read and written by
- *      their thread only (no atomics): weft_counter_private_last (checked
- *      inline) and cache[] (direct-mapped on the serial, checked here). An
- *      entry is filled after [C2] by the same thread, so the slot's chunk
- *      is visible to it. Serials come from a 64-bit counter and are never
- *      reused, so the entry of a destroyed counter never matches a counter
- *      created later at the same address (its slot pointer is dead and is
- *      never followed). id_release() empties both caches before the id
- *      goes back [C1]: no thread writes a slot it no longer owns.
+ * [C4] slot caches, filled by their thread after [C2] (so the chunk is
+ *      visible to it): weft_counter_private_last, one (counter, slot)
+ *      entry checked inline, and cache[], (serial, slot) entries checked
+ *      here, direct-mapped on the serial. Serials come from a 64-bit
+ *      counter and are never reused, so a cache[] entry of a destroyed
+ *      counter never matches a counter created later at the same address
+ *      (its dead slot pointer is never followed).
+ * [C5] last-entry invalidation: every thread holding an id registers its
+ *      last.counter in last_of[id] (under id_lock). weft_counter_destroy()
+ *      CASes each registered entry equal to c to NULL under id_lock before
+ *      freeing c. relaxed suffices: the free and the reuse of the address
+ *      (allocator, then the creator's hand-over to the adding thread) order
+ *      the CAS before that thread's inline load. A CAS that loses to the
+ *      owner storing another counter leaves that entry alone.
+ *      id_release() unregisters under id_lock before the thread empties its
+ *      own caches [C1]: no destroyer touches them after, and no thread
+ *      writes a slot it no longer owns.
  */
 #include <pthread.h>
 #include <string.h>
@@ -46,12 +54,17 @@ _Static_assert(WEFT_COUNTER_MAX_THREADS < UINT32_MAX, "ids fit uint32_t");
 /* Entries in a thread's second-level slot cache [C4] (a power of 2). */
 #define COUNTER_CACHE 16u
 
-WEFT_API __thread struct weft_counter_cache weft_counter_private_last
+WEFT_API __thread struct weft_counter_last weft_counter_private_last
     __attribute__((tls_model("initial-exec")));
 /* initial-exec: no __tls_get_addr call on the slow path (libweft.so is
  * position-independent); the variables are small. */
 #define COUNTER_TLS __thread __attribute__((tls_model("initial-exec")))
-static COUNTER_TLS struct weft_counter_cache cache[COUNTER_CACHE];
+/* A second-level entry [C4]; serial 0 is an empty entry. */
+struct cache_entry {
+    uint64_t serial;
+    _Atomic uint64_t *slot;
+};
+static COUNTER_TLS struct cache_entry cache[COUNTER_CACHE];
 static COUNTER_TLS uint32_t tid;
 /* 1 once this thread found no free id: it then uses the overflow slot. */
 static COUNTER_TLS uint8_t tid_exhausted;
@@ -62,6 +75,8 @@ static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t id_free[WEFT_COUNTER_MAX_THREADS]; /* guarded by id_lock */
 static uint32_t id_nfree;                          /* guarded by id_lock */
 static uint32_t id_next = 1;                       /* guarded by id_lock */
+/* [C5] each id's holder's last.counter; guarded by id_lock. */
+static _Atomic(weft_counter_t *) *last_of[WEFT_COUNTER_MAX_THREADS + 1];
 static pthread_key_t id_key;
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 static int id_key_ok;
@@ -73,10 +88,14 @@ id_release(void *arg)
 
     /* [C1] the unlock publishes this thread's last slot stores. */
     pthread_mutex_lock(&id_lock);
+    last_of[id] = NULL; /* [C5] no destroyer touches our entry after */
     id_free[id_nfree++] = id;
     pthread_mutex_unlock(&id_lock);
+    /* relaxed: [C5] unregistered above; only this thread accesses it now. */
+    atomic_store_explicit(&weft_counter_private_last.counter, NULL,
+                          memory_order_relaxed);
+    weft_counter_private_last.slot = NULL;
     /* [C4] forget the slots of the id just given away. */
-    memset(&weft_counter_private_last, 0, sizeof(weft_counter_private_last));
     memset(cache, 0, sizeof(cache));
     tid = 0;
 }
@@ -106,6 +125,8 @@ id_get(void)
         id = id_free[--id_nfree];
     else if (id_next <= WEFT_COUNTER_MAX_THREADS)
         id = id_next++;
+    if (id != 0)
+        last_of[id] = &weft_counter_private_last.counter; /* [C5] */
     pthread_mutex_unlock(&id_lock);
     if (id == 0 || pthread_setspecific(id_key, (void *)(uintptr_t)id) != 0) {
         if (id != 0)
@@ -150,13 +171,16 @@ chunk_get(weft_counter_t *c, uint32_t id)
     return ch;
 }
 
-/* e's slot += delta, and e becomes the inline path's entry [C4]. */
+/* e's slot += delta, and (c, e's slot) becomes the inline path's entry. */
 static inline int
-slot_add(const struct weft_counter_cache *e, int64_t delta)
+slot_add(weft_counter_t *c, const struct cache_entry *e, int64_t delta)
 {
     uint64_t old;
 
-    weft_counter_private_last = *e;
+    weft_counter_private_last.slot = e->slot;
+    /* relaxed: [C5] a destroyer's CAS on it needs no ordering. */
+    atomic_store_explicit(&weft_counter_private_last.counter, c,
+                          memory_order_relaxed);
     /* relaxed: single writer (this thread owns the slot's id). */
     old = atomic_load_explicit(e->slot, memory_order_relaxed);
     /* relaxed: single writer; [C3]. */
@@ -168,7 +192,7 @@ slot_add(const struct weft_counter_cache *e, int64_t delta)
  * shared overflow slot when it has none. noinline: keeps the hit path in
  * weft_counter_add_slow() short. */
 static __attribute__((noinline)) int
-add_miss(weft_counter_t *c, struct weft_counter_cache *e, int64_t delta)
+add_miss(weft_counter_t *c, struct cache_entry *e, int64_t delta)
 {
     struct weft_counter_chunk *ch = NULL;
     uint32_t id = id_get();
@@ -183,20 +207,20 @@ add_miss(weft_counter_t *c, struct weft_counter_cache *e, int64_t delta)
     }
     e->serial = c->serial;
     e->slot = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
-    return slot_add(e, delta);
+    return slot_add(c, e, delta);
 }
 
 WEFT_API int
 weft_counter_add_slow(weft_counter_t *c, int64_t delta)
 {
-    struct weft_counter_cache *e;
+    struct cache_entry *e;
 
     if (c == NULL)
         return -EINVAL;
     e = &cache[c->serial & (COUNTER_CACHE - 1)];
     if (weft_unlikely(e->serial != c->serial))
         return add_miss(c, e, delta);
-    return slot_add(e, delta);
+    return slot_add(c, e, delta);
 }
 
 WEFT_API int
@@ -231,6 +255,17 @@ weft_counter_destroy(weft_counter_t *c)
 {
     if (c == NULL)
         return;
+    /* [C5] empty every thread's inline entry for c before c is freed. */
+    pthread_mutex_lock(&id_lock);
+    for (uint32_t id = 1; id < id_next; id++) {
+        weft_counter_t *expected = c;
+        /* relaxed: [C5] the free below orders it; a loss is harmless. */
+        if (last_of[id] != NULL)
+            atomic_compare_exchange_strong_explicit(last_of[id], &expected,
+                                                    NULL, memory_order_relaxed,
+                                                    memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&id_lock);
     for (unsigned i = 0; i < WEFT_COUNTER_MAX_CHUNKS; i++) {
         /* relaxed: the caller guarantees no concurrent use. */
         weft__free(atomic_load_explicit(&c->chunks[i], memory_order_relaxed));

@@ -50,13 +50,14 @@ typedef struct weft_counter weft_counter_t;
  * WEFT_COUNTER_MAX_THREADS live at once share one atomic overflow slot
  * (correct, only slower).
  *
- * Every counter has a serial number that no other counter in the process
- * ever gets (not even one later allocated at the same address). Each
- * thread keeps the (serial, slot address) pair of the counter it added to
- * last in weft_counter_private_last; the inline add checks the serial and
- * bumps the slot, and anything else (first add, another counter, an exited
- * thread's cleared cache) goes out of line to weft_counter_add_slow(),
- * which has a larger per-thread cache behind this one.
+ * Each thread keeps the (counter, slot address) pair of the counter it
+ * added to last in weft_counter_private_last; the inline add compares the
+ * counter pointer and bumps the slot. weft_counter_destroy() empties every
+ * thread's entry for the counter it frees, so a counter later allocated at
+ * the same address never matches a stale entry. Anything else (first add,
+ * another counter, an exited thread's cleared cache) goes out of line to
+ * weft_counter_add_slow(), which has a larger per-thread cache keyed by
+ * counter serial numbers (unique in the process, never reused).
  */
 #define WEFT_COUNTER_CHUNK_SHIFT 6
 #define WEFT_COUNTER_CHUNK       (1u << WEFT_COUNTER_CHUNK_SHIFT)
@@ -78,18 +79,19 @@ struct weft_counter {
     _Alignas(128) _Atomic uint64_t overflow;
     _Atomic uint64_t offset; /* minus the slot sum at the last reset */
 };
-/* A thread's cached slot of one counter; serial 0 is an empty entry. */
-struct weft_counter_cache {
-    uint64_t serial;
+/* A thread's last-used counter and its slot there; counter NULL: empty.
+ * Only its thread writes slot; destroy may also clear counter. */
+struct weft_counter_last {
+    _Atomic(struct weft_counter *) counter;
     _Atomic uint64_t *slot;
 };
 
 /* The calling thread's last-used counter (private; see above). */
 #    ifdef WEFT_BUILDING
-extern __thread struct weft_counter_cache weft_counter_private_last
+extern __thread struct weft_counter_last weft_counter_private_last
     __attribute__((tls_model("initial-exec")));
 #    else
-extern __thread struct weft_counter_cache weft_counter_private_last;
+extern __thread struct weft_counter_last weft_counter_private_last;
 #    endif
 #endif
 
@@ -138,10 +140,14 @@ weft_counter_add(weft_counter_t *c, int64_t delta)
     _Atomic uint64_t *v;
     uint64_t old;
 
-    /* Plain reads: the cache is this thread's own; c->serial is immutable
-     * and was written before c was shared. */
+    /* relaxed: a pointer compare; a destroy that clears the entry
+     * happens-before any add to a counter reusing the address (see
+     * weft_counter_destroy()). slot is this thread's own (plain). */
     if (__builtin_expect(c == NULL, 0) ||
-        __builtin_expect(weft_counter_private_last.serial != c->serial, 0))
+        __builtin_expect(
+            atomic_load_explicit(&weft_counter_private_last.counter,
+                                 memory_order_relaxed) != c,
+            0))
         return weft_counter_add_slow(c, delta);
     v = weft_counter_private_last.slot;
     /* relaxed: this thread is the slot's only writer, so a load + store

@@ -186,7 +186,8 @@ END_TEST
 /* A thread that cached a counter's slot must not write through that
  * entry into a counter later created at the same address (glibc hands the
  * block straight back; ASan's quarantine does not). `hold` takes the freed
- * slot chunk's block, so a stale slot pointer would miss the new counter. */
+ * slot chunk's block, so a stale slot pointer would miss the new counter:
+ * this fails without destroy's invalidation of the inline entry. */
 struct recreate {
     weft_counter_t *c;
     pthread_barrier_t *b;
