@@ -6,7 +6,7 @@
  *
  * Concurrency protocol.
  * Every thread that adds to any counter owns a dense id in [1, MAX_THREADS]
- * (TLS tid); slot `id` of every counter has that thread
+ * (TLS weft_counter_private_tid); slot `id` of every counter has that thread
  * as its only writer, so an add is a relaxed load + relaxed store.
  * [C1] id hand-over: a thread's ids return to the free stack at thread exit
  *      (pthread key destructor) under id_lock; the next thread takes it
@@ -19,14 +19,11 @@
  * [C3] read/reset: relaxed loads of every slot, the shared overflow slot
  *      and the offset. Exact only once writers are quiescent (their
  *      completion must happen-before the read, e.g. pthread_join).
- * [C4] slot caches, filled by their thread after [C2] (so the chunk is
- *      visible to it): weft_counter_private_last, one (counter, slot)
- *      entry checked inline, and cache[], (serial, slot) entries checked
- *      here, direct-mapped on the serial. Serials come from a 64-bit
- *      counter and are never reused, so a cache[] entry of a destroyed
- *      counter never matches a counter created later at the same address
- *      (its dead slot pointer is never followed).
- * [C5] last-entry invalidation: every thread holding an id registers its
+ * [C4] last pair: weft_counter_private_last is a (counter, slot) pair
+ *      of this thread's, written by it after [C2] (so the chunk is visible
+ *      to it) and read by it alone, except that [C5] may clear counter.
+ *      slot is plain; counter is a relaxed atomic because of [C5].
+ * [C5] last-pair invalidation: every thread holding an id registers its
  *      last.counter in last_of[id] (under id_lock). weft_counter_destroy()
  *      CASes each registered entry equal to c to NULL under id_lock before
  *      freeing c. relaxed suffices: the free and the reuse of the address
@@ -34,8 +31,8 @@
  *      the CAS before that thread's inline load. A CAS that loses to the
  *      owner storing another counter leaves that entry alone.
  *      id_release() unregisters under id_lock before the thread empties its
- *      own caches [C1]: no destroyer touches them after, and no thread
- *      writes a slot it no longer owns.
+ *      own pair [C1]: no destroyer touches it after, and no thread writes
+ *      a slot it no longer owns.
  */
 #include <pthread.h>
 #include <string.h>
@@ -51,25 +48,13 @@ _Static_assert(sizeof(_Atomic int64_t) == sizeof(int64_t) &&
                "weft_atomic_t has the same layout in C and C++");
 _Static_assert(WEFT_COUNTER_MAX_THREADS < UINT32_MAX, "ids fit uint32_t");
 
-/* Entries in a thread's second-level slot cache [C4] (a power of 2). */
-#define COUNTER_CACHE 16u
-
+WEFT_API __thread uint32_t weft_counter_private_tid
+    __attribute__((tls_model("initial-exec")));
 WEFT_API __thread struct weft_counter_last weft_counter_private_last
     __attribute__((tls_model("initial-exec")));
-/* initial-exec: no __tls_get_addr call on the slow path (libweft.so is
- * position-independent); the variables are small. */
-#define COUNTER_TLS __thread __attribute__((tls_model("initial-exec")))
-/* A second-level entry [C4]; serial 0 is an empty entry. */
-struct cache_entry {
-    uint64_t serial;
-    _Atomic uint64_t *slot;
-};
-static COUNTER_TLS struct cache_entry cache[COUNTER_CACHE];
-static COUNTER_TLS uint32_t tid;
 /* 1 once this thread found no free id: it then uses the overflow slot. */
-static COUNTER_TLS uint8_t tid_exhausted;
-/* The next counter serial [C4]; 0 means an empty cache entry. */
-static _Atomic uint64_t serial_next = 1;
+static __thread uint8_t tid_exhausted
+    __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t id_free[WEFT_COUNTER_MAX_THREADS]; /* guarded by id_lock */
@@ -95,9 +80,7 @@ id_release(void *arg)
     atomic_store_explicit(&weft_counter_private_last.counter, NULL,
                           memory_order_relaxed);
     weft_counter_private_last.slot = NULL;
-    /* [C4] forget the slots of the id just given away. */
-    memset(cache, 0, sizeof(cache));
-    tid = 0;
+    weft_counter_private_tid = 0;
 }
 
 static void
@@ -110,7 +93,7 @@ id_key_init(void)
 static uint32_t
 id_get(void)
 {
-    uint32_t id = tid;
+    uint32_t id = weft_counter_private_tid;
 
     if (id != 0 || tid_exhausted)
         return id;
@@ -134,14 +117,8 @@ id_get(void)
         tid_exhausted = 1;
         return 0;
     }
-    tid = id;
+    weft_counter_private_tid = id;
     return id;
-}
-
-WEFT_API uint32_t
-weft_counter_private_tid(void)
-{
-    return tid;
 }
 
 /* The chunk holding slot id, allocating it; NULL on allocation failure. */
@@ -171,32 +148,18 @@ chunk_get(weft_counter_t *c, uint32_t id)
     return ch;
 }
 
-/* e's slot += delta, and (c, e's slot) becomes the inline path's entry. */
-static inline int
-slot_add(weft_counter_t *c, const struct cache_entry *e, int64_t delta)
-{
-    uint64_t old;
-
-    weft_counter_private_last.slot = e->slot;
-    /* relaxed: [C5] a destroyer's CAS on it needs no ordering. */
-    atomic_store_explicit(&weft_counter_private_last.counter, c,
-                          memory_order_relaxed);
-    /* relaxed: single writer (this thread owns the slot's id). */
-    old = atomic_load_explicit(e->slot, memory_order_relaxed);
-    /* relaxed: single writer; [C3]. */
-    atomic_store_explicit(e->slot, old + (uint64_t)delta, memory_order_relaxed);
-    return 0;
-}
-
-/* A cache miss: fill e with c's slot for this thread [C4], or add to the
- * shared overflow slot when it has none. noinline: keeps the hit path in
- * weft_counter_add_slow() short. */
-static __attribute__((noinline)) int
-add_miss(weft_counter_t *c, struct cache_entry *e, int64_t delta)
+/* A first add: this thread has no id, or c no chunk for it yet. */
+WEFT_API int
+weft_counter_add_slow(weft_counter_t *c, int64_t delta)
 {
     struct weft_counter_chunk *ch = NULL;
-    uint32_t id = id_get();
+    _Atomic uint64_t *v;
+    uint32_t id;
+    uint64_t old;
 
+    if (c == NULL)
+        return -EINVAL;
+    id = id_get();
     if (id != 0)
         ch = chunk_get(c, id);
     if (ch == NULL) {
@@ -205,22 +168,16 @@ add_miss(weft_counter_t *c, struct cache_entry *e, int64_t delta)
                                   memory_order_relaxed);
         return 0;
     }
-    e->serial = c->serial;
-    e->slot = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
-    return slot_add(c, e, delta);
-}
-
-WEFT_API int
-weft_counter_add_slow(weft_counter_t *c, int64_t delta)
-{
-    struct cache_entry *e;
-
-    if (c == NULL)
-        return -EINVAL;
-    e = &cache[c->serial & (COUNTER_CACHE - 1)];
-    if (weft_unlikely(e->serial != c->serial))
-        return add_miss(c, e, delta);
-    return slot_add(c, e, delta);
+    v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
+    weft_counter_private_last.slot = v;
+    /* relaxed: [C4]; a destroyer's CAS [C5] needs no ordering. */
+    atomic_store_explicit(&weft_counter_private_last.counter, c,
+                          memory_order_relaxed);
+    /* relaxed: single writer (this thread owns id). */
+    old = atomic_load_explicit(v, memory_order_relaxed);
+    /* relaxed: single writer; [C3]. */
+    atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
+    return 0;
 }
 
 WEFT_API int
@@ -239,9 +196,6 @@ weft_counter_create(weft_counter_t **out)
     c = weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*c));
     if (c == NULL)
         return -ENOMEM;
-    /* relaxed: [C4] serials need only be unique. */
-    c->serial =
-        atomic_fetch_add_explicit(&serial_next, 1, memory_order_relaxed);
     for (unsigned i = 0; i < WEFT_COUNTER_MAX_CHUNKS; i++)
         atomic_init(&c->chunks[i], NULL);
     atomic_init(&c->overflow, 0);

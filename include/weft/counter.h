@@ -50,14 +50,14 @@ typedef struct weft_counter weft_counter_t;
  * WEFT_COUNTER_MAX_THREADS live at once share one atomic overflow slot
  * (correct, only slower).
  *
- * Each thread keeps the (counter, slot address) pair of the counter it
- * added to last in weft_counter_private_last; the inline add compares the
- * counter pointer and bumps the slot. weft_counter_destroy() empties every
- * thread's entry for the counter it frees, so a counter later allocated at
- * the same address never matches a stale entry. Anything else (first add,
- * another counter, an exited thread's cleared cache) goes out of line to
- * weft_counter_add_slow(), which has a larger per-thread cache keyed by
- * counter serial numbers (unique in the process, never reused).
+ * Each thread also keeps the (counter, slot address) pair of the counter
+ * it added to last in weft_counter_private_last: the inline add compares
+ * the counter pointer and bumps the slot. On a miss (another counter) it
+ * finds the slot from its id and the counter's chunk and makes that pair
+ * the last one; only a thread's first add (no id, or no chunk yet) goes
+ * out of line. weft_counter_destroy() empties every thread's pair for the
+ * counter it frees, so a counter later allocated at the same address
+ * never matches a stale pair.
  */
 #define WEFT_COUNTER_CHUNK_SHIFT 6
 #define WEFT_COUNTER_CHUNK       (1u << WEFT_COUNTER_CHUNK_SHIFT)
@@ -74,7 +74,6 @@ struct weft_counter_chunk {
     struct weft_counter_slot slot[WEFT_COUNTER_CHUNK];
 };
 struct weft_counter {
-    uint64_t serial; /* unique in the process, never 0; immutable */
     _Atomic(struct weft_counter_chunk *) chunks[WEFT_COUNTER_MAX_CHUNKS];
     _Alignas(128) _Atomic uint64_t overflow;
     _Atomic uint64_t offset; /* minus the slot sum at the last reset */
@@ -86,17 +85,18 @@ struct weft_counter_last {
     _Atomic uint64_t *slot;
 };
 
-/* The calling thread's last-used counter (private; see above). */
+/* The calling thread's dense id, 0 until its first add, and its last-used
+ * counter (private; see above). */
 #    ifdef WEFT_BUILDING
+extern __thread uint32_t weft_counter_private_tid
+    __attribute__((tls_model("initial-exec")));
 extern __thread struct weft_counter_last weft_counter_private_last
     __attribute__((tls_model("initial-exec")));
 #    else
+extern __thread uint32_t weft_counter_private_tid;
 extern __thread struct weft_counter_last weft_counter_private_last;
 #    endif
 #endif
-
-/* The calling thread's dense id, 0 when it holds none (private; tests). */
-WEFT_API uint32_t weft_counter_private_tid(void);
 
 /*
  * weft_counter_create() - a new counter reading 0.
@@ -140,16 +140,33 @@ weft_counter_add(weft_counter_t *c, int64_t delta)
     _Atomic uint64_t *v;
     uint64_t old;
 
-    /* relaxed: a pointer compare; a destroy that clears the entry
+    /* relaxed: a pointer compare; a destroy that clears the pair
      * happens-before any add to a counter reusing the address (see
      * weft_counter_destroy()). slot is this thread's own (plain). */
-    if (__builtin_expect(c == NULL, 0) ||
-        __builtin_expect(
+    if (__builtin_expect(
             atomic_load_explicit(&weft_counter_private_last.counter,
-                                 memory_order_relaxed) != c,
-            0))
-        return weft_counter_add_slow(c, delta);
-    v = weft_counter_private_last.slot;
+                                 memory_order_relaxed) == c &&
+                c != NULL,
+            1)) {
+        v = weft_counter_private_last.slot;
+    } else {
+        uint32_t id = weft_counter_private_tid;
+        struct weft_counter_chunk *ch;
+
+        if (__builtin_expect(c == NULL || id == 0, 0))
+            return weft_counter_add_slow(c, delta);
+        /* acquire: the chunk was zeroed before its release CAS in
+         * counter.c. */
+        ch = atomic_load_explicit(&c->chunks[id >> WEFT_COUNTER_CHUNK_SHIFT],
+                                  memory_order_acquire);
+        if (__builtin_expect(ch == NULL, 0))
+            return weft_counter_add_slow(c, delta);
+        v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
+        weft_counter_private_last.slot = v;
+        /* relaxed: see above; a destroyer may CAS it to NULL. */
+        atomic_store_explicit(&weft_counter_private_last.counter, c,
+                              memory_order_relaxed);
+    }
     /* relaxed: this thread is the slot's only writer, so a load + store
      * cannot lose an update and needs no read-modify-write; readers sum
      * with relaxed loads and see the old or the new value (no tearing). */

@@ -89,7 +89,7 @@ adder_main(void *arg)
     for (int i = 0; i < a->n; i++)
         weft_counter_inc(a->c);
     weft_counter_add(a->c, -1);
-    a->tid = weft_counter_private_tid();
+    a->tid = weft_counter_private_tid;
     return NULL;
 }
 
@@ -148,9 +148,8 @@ START_TEST(test_counter_threads_come_and_go)
 }
 END_TEST
 
-/* More counters than the thread's slot cache holds (16 entries, and
- * counters 16 serials apart share one), added to alternately by two
- * threads: every add lands in its own counter. */
+/* Many counters added to alternately by two threads (each add misses the
+ * one-pair cache and replaces it): every add lands in its own counter. */
 enum { MANY = 40, MANY_ROUNDS = 500 };
 
 static void *
@@ -243,7 +242,7 @@ two_main(void *arg)
 
     ck_assert_int_eq(weft_counter_add(a[0].c, a[0].n), 0);
     ck_assert_int_eq(weft_counter_add(a[1].c, a[1].n), 0);
-    a[0].tid = weft_counter_private_tid();
+    a[0].tid = weft_counter_private_tid;
     return NULL;
 }
 
@@ -267,7 +266,7 @@ START_TEST(test_counter_exit_and_reuse)
         if (i == 0)
             first = a[0].tid;
         ck_assert_uint_eq(a[0].tid, first); /* one id, handed over */
-        ck_assert_uint_ne(a[0].tid, weft_counter_private_tid());
+        ck_assert_uint_ne(a[0].tid, weft_counter_private_tid);
     }
     ck_assert_int_eq(weft_counter_read(c1, &v), 0);
     ck_assert_int_eq(v, 1 + 20 * 21 / 2);
