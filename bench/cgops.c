@@ -5,6 +5,8 @@
  * of two sizes gives instructions per operation). Not a timed benchmark
  * (it is not named bench_*). WEFT_CG_OP selects:
  *   counter       weft_counter_add (the inline sharded fast path)
+ *   counter4      weft_counter_add to 4 counters in turn (every add misses
+ *                 the thread's one-pair cache: the inline fallback)
  *   atomic        one shared C11 atomic fetch_add (the baseline)
  *   mutex         pthread mutex lock, ++, unlock (the baseline)
  *   map           weft_map_get of a present 8-byte key (1024 keys)
@@ -81,6 +83,23 @@ main(void)
         weft_counter_read(c, &v);
         sink = (uint64_t)v;
         weft_counter_destroy(c);
+    } else if (strcmp(op, "counter4") == 0) {
+        weft_counter_t *c[4];
+        int64_t v = 0;
+        for (int j = 0; j < 4; j++) {
+            if (weft_counter_create(&c[j]) != 0)
+                return 1;
+            weft_counter_add(c[j], 1); /* the thread's slots exist before */
+        }
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++)
+            weft_counter_add(c[i & 3], 1);
+        BENCH_REGION_END();
+        for (int j = 0; j < 4; j++) {
+            weft_counter_read(c[j], &v);
+            sink += (uint64_t)v;
+            weft_counter_destroy(c[j]);
+        }
     } else if (strcmp(op, "atomic") == 0) {
         static _Atomic uint64_t a;
         BENCH_REGION_BEGIN();

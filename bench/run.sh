@@ -119,7 +119,7 @@ if [ $callgrind = 1 ]; then
                     omp-gcc:bench_fib_omp_gcc omp-llvm:bench_fib_omp_llvm \
                     weft:bench_submit mutex:bench_submit_mutex \
                     tbb:bench_submit_tbb glib:bench_submit_glib \
-                    weft:cgops@counter atomic:cgops@atomic mutex:cgops@mutex \
+                    weft:cgops@counter weft-4-counters:cgops@counter4 atomic:cgops@atomic mutex:cgops@mutex \
                     weft:cgops@map weft:cgops@queue mutex:cgops@mutexq; do
             sys=${spec%%:*} bin=${spec#*:} cgop=
             case $bin in *@*) cgop=${bin#*@} bin=${bin%@*} ;; esac
@@ -129,7 +129,7 @@ if [ $callgrind = 1 ]; then
             bench_fib*) op="fib spawn+sync (fib $hi - fib $lo, 1 thread)"; var=WEFT_BENCH_FIB_N a=$lo b=$hi d=$spawns ;;
             cgops)
                 case $cgop in
-                counter | atomic | mutex) op="counter add (1 thread)" ;;
+                counter | counter4 | atomic | mutex) op="counter add (1 thread)" ;;
                 map) op="map lookup (1024 keys, 1 thread)" ;;
                 *) op="queue put+get (1 thread)" ;;
                 esac

@@ -19,6 +19,20 @@
  * [C3] read/reset: relaxed loads of every slot, the shared overflow slot
  *      and the offset. Exact only once writers are quiescent (their
  *      completion must happen-before the read, e.g. pthread_join).
+ * [C4] last pair: weft_counter_private_last is a (counter, slot) pair
+ *      of this thread's, written by it after [C2] (so the chunk is visible
+ *      to it) and read by it alone, except that [C5] may clear counter.
+ *      slot is plain; counter is a relaxed atomic because of [C5].
+ * [C5] last-pair invalidation: every thread holding an id registers its
+ *      last.counter in last_of[id] (under id_lock). weft_counter_destroy()
+ *      CASes each registered entry equal to c to NULL under id_lock before
+ *      freeing c. relaxed suffices: the free and the reuse of the address
+ *      (allocator, then the creator's hand-over to the adding thread) order
+ *      the CAS before that thread's inline load. A CAS that loses to the
+ *      owner storing another counter leaves that entry alone.
+ *      id_release() unregisters under id_lock before the thread empties its
+ *      own pair [C1]: no destroyer touches it after, and no thread writes
+ *      a slot it no longer owns.
  */
 #include <pthread.h>
 #include <string.h>
@@ -36,13 +50,18 @@ _Static_assert(WEFT_COUNTER_MAX_THREADS < UINT32_MAX, "ids fit uint32_t");
 
 WEFT_API __thread uint32_t weft_counter_private_tid
     __attribute__((tls_model("initial-exec")));
+WEFT_API __thread struct weft_counter_last weft_counter_private_last
+    __attribute__((tls_model("initial-exec")));
 /* 1 once this thread found no free id: it then uses the overflow slot. */
-static __thread uint8_t tid_exhausted;
+static __thread uint8_t tid_exhausted
+    __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t id_free[WEFT_COUNTER_MAX_THREADS]; /* guarded by id_lock */
 static uint32_t id_nfree;                          /* guarded by id_lock */
 static uint32_t id_next = 1;                       /* guarded by id_lock */
+/* [C5] each id's holder's last.counter; guarded by id_lock. */
+static _Atomic(weft_counter_t *) *last_of[WEFT_COUNTER_MAX_THREADS + 1];
 static pthread_key_t id_key;
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 static int id_key_ok;
@@ -54,8 +73,13 @@ id_release(void *arg)
 
     /* [C1] the unlock publishes this thread's last slot stores. */
     pthread_mutex_lock(&id_lock);
+    last_of[id] = NULL; /* [C5] no destroyer touches our entry after */
     id_free[id_nfree++] = id;
     pthread_mutex_unlock(&id_lock);
+    /* relaxed: [C5] unregistered above; only this thread accesses it now. */
+    atomic_store_explicit(&weft_counter_private_last.counter, NULL,
+                          memory_order_relaxed);
+    weft_counter_private_last.slot = NULL;
     weft_counter_private_tid = 0;
 }
 
@@ -84,6 +108,8 @@ id_get(void)
         id = id_free[--id_nfree];
     else if (id_next <= WEFT_COUNTER_MAX_THREADS)
         id = id_next++;
+    if (id != 0)
+        last_of[id] = &weft_counter_private_last.counter; /* [C5] */
     pthread_mutex_unlock(&id_lock);
     if (id == 0 || pthread_setspecific(id_key, (void *)(uintptr_t)id) != 0) {
         if (id != 0)
@@ -122,11 +148,14 @@ chunk_get(weft_counter_t *c, uint32_t id)
     return ch;
 }
 
+/* A first add: this thread has no id, or c no chunk for it yet. */
 WEFT_API int
 weft_counter_add_slow(weft_counter_t *c, int64_t delta)
 {
     struct weft_counter_chunk *ch = NULL;
+    _Atomic uint64_t *v;
     uint32_t id;
+    uint64_t old;
 
     if (c == NULL)
         return -EINVAL;
@@ -139,13 +168,15 @@ weft_counter_add_slow(weft_counter_t *c, int64_t delta)
                                   memory_order_relaxed);
         return 0;
     }
-    {
-        _Atomic uint64_t *v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
-        /* relaxed: single writer (this thread owns id). */
-        uint64_t old = atomic_load_explicit(v, memory_order_relaxed);
-        /* relaxed: single writer; [C3]. */
-        atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
-    }
+    v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
+    weft_counter_private_last.slot = v;
+    /* relaxed: [C4]; a destroyer's CAS [C5] needs no ordering. */
+    atomic_store_explicit(&weft_counter_private_last.counter, c,
+                          memory_order_relaxed);
+    /* relaxed: single writer (this thread owns id). */
+    old = atomic_load_explicit(v, memory_order_relaxed);
+    /* relaxed: single writer; [C3]. */
+    atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
     return 0;
 }
 
@@ -178,6 +209,17 @@ weft_counter_destroy(weft_counter_t *c)
 {
     if (c == NULL)
         return;
+    /* [C5] empty every thread's inline entry for c before c is freed. */
+    pthread_mutex_lock(&id_lock);
+    for (uint32_t id = 1; id < id_next; id++) {
+        weft_counter_t *expected = c;
+        /* relaxed: [C5] the free below orders it; a loss is harmless. */
+        if (last_of[id] != NULL)
+            atomic_compare_exchange_strong_explicit(last_of[id], &expected,
+                                                    NULL, memory_order_relaxed,
+                                                    memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&id_lock);
     for (unsigned i = 0; i < WEFT_COUNTER_MAX_CHUNKS; i++) {
         /* relaxed: the caller guarantees no concurrent use. */
         weft__free(atomic_load_explicit(&c->chunks[i], memory_order_relaxed));

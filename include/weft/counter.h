@@ -49,6 +49,15 @@ typedef struct weft_counter weft_counter_t;
  * of WEFT_COUNTER_CHUNK, allocated on a thread's first add. Threads beyond
  * WEFT_COUNTER_MAX_THREADS live at once share one atomic overflow slot
  * (correct, only slower).
+ *
+ * Each thread also keeps the (counter, slot address) pair of the counter
+ * it added to last in weft_counter_private_last: the inline add compares
+ * the counter pointer and bumps the slot. On a miss (another counter) it
+ * finds the slot from its id and the counter's chunk and makes that pair
+ * the last one; only a thread's first add (no id, or no chunk yet) goes
+ * out of line. weft_counter_destroy() empties every thread's pair for the
+ * counter it frees, so a counter later allocated at the same address
+ * never matches a stale pair.
  */
 #define WEFT_COUNTER_CHUNK_SHIFT 6
 #define WEFT_COUNTER_CHUNK       (1u << WEFT_COUNTER_CHUNK_SHIFT)
@@ -69,13 +78,23 @@ struct weft_counter {
     _Alignas(128) _Atomic uint64_t overflow;
     _Atomic uint64_t offset; /* minus the slot sum at the last reset */
 };
+/* A thread's last-used counter and its slot there; counter NULL: empty.
+ * Only its thread writes slot; destroy may also clear counter. */
+struct weft_counter_last {
+    _Atomic(struct weft_counter *) counter;
+    _Atomic uint64_t *slot;
+};
 
-/* The calling thread's dense id, 0 until its first add (private). */
+/* The calling thread's dense id, 0 until its first add, and its last-used
+ * counter (private; see above). */
 #    ifdef WEFT_BUILDING
 extern __thread uint32_t weft_counter_private_tid
     __attribute__((tls_model("initial-exec")));
+extern __thread struct weft_counter_last weft_counter_private_last
+    __attribute__((tls_model("initial-exec")));
 #    else
 extern __thread uint32_t weft_counter_private_tid;
+extern __thread struct weft_counter_last weft_counter_private_last;
 #    endif
 #endif
 
@@ -90,6 +109,8 @@ WEFT_API int weft_counter_create(weft_counter_t **out);
 /*
  * weft_counter_destroy() - free a counter. NULL is ignored.
  * Thread safety: no other thread may use c during or after the call.
+ * Cost: takes the short internal lock of a first add and visits one entry
+ * per thread id in use (it forgets every thread's cached slot of c).
  */
 WEFT_API void weft_counter_destroy(weft_counter_t *c);
 
@@ -113,27 +134,47 @@ WEFT_API int weft_counter_add_noinline(weft_counter_t *c, int64_t delta);
 #ifdef WEFT_COUNTER_INLINE
 WEFT_API int weft_counter_add_slow(weft_counter_t *c, int64_t delta);
 
-static inline int
+/* always_inline: a call would cost more than the add (gcc does not inline
+ * into code it thinks runs once, such as main). */
+static inline __attribute__((always_inline)) int
 weft_counter_add(weft_counter_t *c, int64_t delta)
 {
-    uint32_t id = weft_counter_private_tid;
-    struct weft_counter_chunk *ch;
+    _Atomic uint64_t *v;
+    uint64_t old;
 
-    if (__builtin_expect(c == NULL || id == 0, 0))
-        return weft_counter_add_slow(c, delta);
-    /* acquire: the chunk was zeroed before its release CAS in counter.c. */
-    ch = atomic_load_explicit(&c->chunks[id >> WEFT_COUNTER_CHUNK_SHIFT],
-                              memory_order_acquire);
-    if (__builtin_expect(ch == NULL, 0))
-        return weft_counter_add_slow(c, delta);
-    {
-        _Atomic uint64_t *v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
-        /* relaxed: this thread is the slot's only writer (load + store is
-         * not a lost update); readers sum with relaxed loads. */
-        uint64_t old = atomic_load_explicit(v, memory_order_relaxed);
-        /* relaxed: as above. */
-        atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
+    /* relaxed: a pointer compare; a destroy that clears the pair
+     * happens-before any add to a counter reusing the address (see
+     * weft_counter_destroy()). slot is this thread's own (plain). */
+    if (__builtin_expect(
+            atomic_load_explicit(&weft_counter_private_last.counter,
+                                 memory_order_relaxed) == c &&
+                c != NULL,
+            1)) {
+        v = weft_counter_private_last.slot;
+    } else {
+        uint32_t id = weft_counter_private_tid;
+        struct weft_counter_chunk *ch;
+
+        if (__builtin_expect(c == NULL || id == 0, 0))
+            return weft_counter_add_slow(c, delta);
+        /* acquire: the chunk was zeroed before its release CAS in
+         * counter.c. */
+        ch = atomic_load_explicit(&c->chunks[id >> WEFT_COUNTER_CHUNK_SHIFT],
+                                  memory_order_acquire);
+        if (__builtin_expect(ch == NULL, 0))
+            return weft_counter_add_slow(c, delta);
+        v = &ch->slot[id & (WEFT_COUNTER_CHUNK - 1)].value;
+        weft_counter_private_last.slot = v;
+        /* relaxed: see above; a destroyer may CAS it to NULL. */
+        atomic_store_explicit(&weft_counter_private_last.counter, c,
+                              memory_order_relaxed);
     }
+    /* relaxed: this thread is the slot's only writer, so a load + store
+     * cannot lose an update and needs no read-modify-write; readers sum
+     * with relaxed loads and see the old or the new value (no tearing). */
+    old = atomic_load_explicit(v, memory_order_relaxed);
+    /* relaxed: as above. */
+    atomic_store_explicit(v, old + (uint64_t)delta, memory_order_relaxed);
     return 0;
 }
 #else

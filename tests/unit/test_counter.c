@@ -148,6 +148,135 @@ START_TEST(test_counter_threads_come_and_go)
 }
 END_TEST
 
+/* Many counters added to alternately by two threads (each add misses the
+ * one-pair cache and replaces it): every add lands in its own counter. */
+enum { MANY = 40, MANY_ROUNDS = 500 };
+
+static void *
+many_main(void *arg)
+{
+    weft_counter_t **cs = arg;
+
+    for (int r = 0; r < MANY_ROUNDS; r++)
+        for (int i = 0; i < MANY; i++)
+            ck_assert_int_eq(weft_counter_add(cs[i], i + 1), 0);
+    return NULL;
+}
+
+START_TEST(test_counter_many_alternating)
+{
+    weft_counter_t *cs[MANY];
+    pthread_t t;
+    int64_t v;
+
+    for (int i = 0; i < MANY; i++)
+        ck_assert_int_eq(weft_counter_create(&cs[i]), 0);
+    ck_assert_int_eq(pthread_create(&t, NULL, many_main, cs), 0);
+    many_main(cs);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    for (int i = 0; i < MANY; i++) {
+        ck_assert_int_eq(weft_counter_read(cs[i], &v), 0);
+        ck_assert_int_eq(v, (int64_t)2 * MANY_ROUNDS * (i + 1));
+        weft_counter_destroy(cs[i]);
+    }
+}
+END_TEST
+
+/* A thread that cached a counter's slot must not write through that
+ * entry into a counter later created at the same address (glibc hands the
+ * block straight back; ASan's quarantine does not). `hold` takes the freed
+ * slot chunk's block, so a stale slot pointer would miss the new counter:
+ * this fails without destroy's invalidation of the inline entry. */
+struct recreate {
+    weft_counter_t *c;
+    pthread_barrier_t *b;
+};
+
+static void *
+recreate_main(void *arg)
+{
+    struct recreate *r = arg;
+
+    for (int i = 0; i < 50; i++) {
+        pthread_barrier_wait(r->b); /* main created r->c */
+        ck_assert_int_eq(weft_counter_add(r->c, 3), 0);
+        pthread_barrier_wait(r->b); /* main checks, destroys, recreates */
+    }
+    return NULL;
+}
+
+START_TEST(test_counter_recreate_same_address)
+{
+    pthread_barrier_t b;
+    struct recreate r = {NULL, &b};
+    void *hold = NULL;
+    pthread_t t;
+    int64_t v;
+
+    ck_assert_int_eq(pthread_barrier_init(&b, NULL, 2), 0);
+    ck_assert_int_eq(pthread_create(&t, NULL, recreate_main, &r), 0);
+    for (int i = 0; i < 50; i++) {
+        ck_assert_int_eq(weft_counter_create(&r.c), 0);
+        ck_assert_int_eq(weft_counter_add(r.c, 1), 0);
+        pthread_barrier_wait(&b);
+        pthread_barrier_wait(&b);
+        ck_assert_int_eq(weft_counter_read(r.c, &v), 0);
+        ck_assert_int_eq(v, 4);
+        weft_counter_destroy(r.c);
+        free(hold);
+        hold = aligned_alloc(128, sizeof(struct weft_counter_chunk));
+        ck_assert_ptr_nonnull(hold);
+    }
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    free(hold);
+    pthread_barrier_destroy(&b);
+}
+END_TEST
+
+/* A thread's slots outlive it and go to the next thread with its id,
+ * whose empty cache finds them again. */
+static void *
+two_main(void *arg)
+{
+    struct adder *a = arg;
+
+    ck_assert_int_eq(weft_counter_add(a[0].c, a[0].n), 0);
+    ck_assert_int_eq(weft_counter_add(a[1].c, a[1].n), 0);
+    a[0].tid = weft_counter_private_tid;
+    return NULL;
+}
+
+START_TEST(test_counter_exit_and_reuse)
+{
+    weft_counter_t *c1, *c2;
+    struct adder a[2];
+    uint32_t first = 0;
+    pthread_t t;
+    int64_t v;
+
+    ck_assert_int_eq(weft_counter_create(&c1), 0);
+    ck_assert_int_eq(weft_counter_create(&c2), 0);
+    weft_counter_inc(c1); /* the main thread holds its own id */
+    for (int i = 0; i < 20; i++) {
+        a[0] = (struct adder){c1, 1 + i, 0};
+        a[1] = (struct adder){c2, 100, 0};
+        ck_assert_int_eq(pthread_create(&t, NULL, two_main, a), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_uint_ne(a[0].tid, 0);
+        if (i == 0)
+            first = a[0].tid;
+        ck_assert_uint_eq(a[0].tid, first); /* one id, handed over */
+        ck_assert_uint_ne(a[0].tid, weft_counter_private_tid);
+    }
+    ck_assert_int_eq(weft_counter_read(c1, &v), 0);
+    ck_assert_int_eq(v, 1 + 20 * 21 / 2);
+    ck_assert_int_eq(weft_counter_read(c2, &v), 0);
+    ck_assert_int_eq(v, 20 * 100);
+    weft_counter_destroy(c1);
+    weft_counter_destroy(c2);
+}
+END_TEST
+
 START_TEST(test_atomic_basic)
 {
     weft_atomic_t a;
@@ -232,6 +361,9 @@ counter_suite(void)
     tcase_add_test(tc, test_counter_independent);
     tcase_add_test(tc, test_counter_threads_exact);
     tcase_add_test(tc, test_counter_threads_come_and_go);
+    tcase_add_test(tc, test_counter_many_alternating);
+    tcase_add_test(tc, test_counter_recreate_same_address);
+    tcase_add_test(tc, test_counter_exit_and_reuse);
     tcase_add_test(tc, test_atomic_basic);
     tcase_add_test(tc, test_atomic_threads_unique);
     suite_add_tcase(s, tc);
