@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,17 +134,11 @@ once(const char *req, size_t n, struct resp *r)
 }
 
 static int
-get(const char *fmt, ...)
+get(const char *req)
 {
     static struct resp r;
-    char req[512];
-    va_list ap;
-    int n;
 
-    va_start(ap, fmt);
-    n = vsnprintf(req, sizeof(req), fmt, ap);
-    va_end(ap);
-    return once(req, (size_t)n, &r);
+    return once(req, strlen(req), &r);
 }
 
 static double
