@@ -34,8 +34,11 @@ conn_open(struct server *srv, int fd, const char *client)
     c->in_len = c->out_len = 0;
     c->client_len = strlen(client);
     memcpy(c->client, client, c->client_len);
+    c->closing = false;
     /* relaxed: no other thread can see c yet. */
     atomic_init(&c->turn, 0);
+    /* [C4] the open connection's reference. */
+    atomic_init(&c->refs, 1);
     pthread_mutex_lock(&srv->lock);
     c->prev = NULL;
     c->next = srv->conns;
@@ -49,10 +52,19 @@ conn_open(struct server *srv, int fd, const char *client)
     if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         int rc = -errno;
 
-        conn_job(c); /* reads EOF or an error, and closes */
+        conn_ref(c);
+        c->closing = true;
+        conn_job(c); /* closes */
         return rc;
     }
     return 0;
+}
+
+void
+conn_ref(struct conn *c)
+{
+    /* [C4] relaxed: the caller already holds a reference (the open one). */
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
 }
 
 static void
@@ -74,6 +86,15 @@ conn_close(struct conn *c)
     free(c);
 }
 
+/* [C4] Drop n references; the last one closes. acq_rel: release our uses
+ * of c and of the fd, acquire the others' before the close. */
+static void
+conn_unref(struct conn *c, unsigned n)
+{
+    if (atomic_fetch_sub_explicit(&c->refs, n, memory_order_acq_rel) == n)
+        conn_close(c);
+}
+
 void
 conn_shutdown_all(struct server *srv)
 {
@@ -86,8 +107,9 @@ conn_shutdown_all(struct server *srv)
 void
 conn_close_all(struct server *srv)
 {
+    /* The pool is gone: only the open references are left. */
     while (srv->conns != NULL)
-        conn_close(srv->conns);
+        conn_unref(srv->conns, 1);
 }
 
 /* Write c->out; false if the client is gone or does not read. */
@@ -165,7 +187,7 @@ conn_job(void *arg)
     struct conn *c = arg;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT,
                              .data.ptr = c};
-    ssize_t n = fill(c);
+    ssize_t n = c->closing ? 0 : fill(c);
     bool keep;
 
     if (n <= 0 && n != -EAGAIN)
@@ -182,8 +204,12 @@ conn_job(void *arg)
         goto close;
     /* [C1] release: this job's writes to c, then the loop may read c. */
     atomic_fetch_add_explicit(&c->turn, 1, memory_order_release);
-    if (epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+    if (epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0) {
+        conn_unref(c, 1); /* the next job may be running already */
         return;
+    }
 close:
-    conn_close(c);
+    /* No more events: this job drops its own and the open reference. */
+    shutdown(c->fd, SHUT_RDWR);
+    conn_unref(c, 2);
 }

@@ -133,6 +133,7 @@ run(struct server *srv, int lfd, int sfd)
 
                 /* [C2] acquire: pairs with [C1], the last job's re-arm. */
                 atomic_load_explicit(&c->turn, memory_order_acquire);
+                conn_ref(c);
                 if (backend_submit(srv->backend, c) != 0)
                     conn_job(c); /* no memory: serve it here */
             }

@@ -5,16 +5,22 @@
  * routes.c (the handlers).
  *
  * Concurrency protocol. A connection is registered in epoll with
- * EPOLLONESHOT, so at any time exactly one party owns it: the kernel (armed,
+ * EPOLLONESHOT, so at any time one party serves it: the kernel (armed,
  * idle), the loop thread (between an event and the submit), or one pool job
- * (from its start until it re-arms or closes it). The kernel orders the
- * hand-back from a job to the loop thread, but no sanitizer sees that, so
- * the connection carries its own edge:
+ * (from its start until it re-arms it). The kernel orders the hand-back
+ * from a job to the loop thread, but no sanitizer sees that, so the
+ * connection carries its own edges:
  * [C1] a job release-stores conn->turn just before re-arming it;
  * [C2] the loop thread acquire-loads conn->turn before submitting the job.
  * The submit itself orders the loop thread before the next job.
  * [C3] server->draining: set (release) by the loop thread on a signal or
  * /quit; jobs read it (acquire) to close instead of re-arming.
+ * [C4] conn->refs: 1 while the connection is open, plus 1 per job given to
+ * the pool. A job that re-armed the connection may still be inside
+ * epoll_ctl() when the next job runs, so neither may close the fd alone:
+ * each drops its references with an acq_rel RMW after its last use of the
+ * fd, and whoever drops the last one closes and frees (TSan then sees
+ * every epoll_ctl() on the fd happen before its close()).
  */
 #ifndef SERVER_SERVER_H
 #define SERVER_SERVER_H
@@ -44,6 +50,8 @@ struct conn {
     struct conn *prev, *next; /* the server's list, under srv->lock */
     int fd;
     _Atomic unsigned turn; /* [C1]/[C2] */
+    _Atomic unsigned refs; /* [C4] */
+    bool closing;          /* owned by the running job */
     size_t in_len, out_len;
     char client[64]; /* the peer's address: the default rate-limit key */
     size_t client_len;
@@ -51,8 +59,10 @@ struct conn {
     char out[HTTP_REQUEST_MAX + 1024];
 };
 
-/* conn.c: the job run for a connection that became readable. */
+/* conn.c: the job run for a connection that became readable; the caller
+ * took a reference for it with conn_ref(). */
 void conn_job(void *arg);
+void conn_ref(struct conn *c);
 /* conn.c: register a new connection (0 or -errno; fd closed on error). */
 int conn_open(struct server *srv, int fd, const char *client);
 /* conn.c: shut every connection's reading side (their jobs then close
