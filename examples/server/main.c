@@ -199,6 +199,7 @@ main(int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     pthread_mutex_init(&srv.lock, NULL);
+    /* [C3] no other thread yet. */
     atomic_init(&srv.draining, false);
     if (backend_create(&bo, &srv.backend) != 0) {
         fprintf(stderr, "server: cannot start the %s backend\n", backend_name);

@@ -265,6 +265,8 @@ garbage(unsigned seed)
     static struct resp r;
     char buf[512];
 
+    printf("probe: random requests, seed %u (server_probe PORT %u)\n", seed,
+           seed);
     srand(seed);
     for (int i = 0; i < 200; i++) {
         int fd = dial(), n = 1 + rand() % (int)sizeof(buf);

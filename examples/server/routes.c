@@ -124,7 +124,9 @@ void
 route(struct conn *c, const struct http_req *r, bool *keep)
 {
     const char *client = r->client ? r->client : c->client;
-    size_t clen = r->client ? r->client_len : c->client_len;
+    /* At most 64 bytes of a client name are a key: bounded memory. */
+    size_t clen =
+        r->client ? (r->client_len < 64 ? r->client_len : 64) : c->client_len;
     bool head = method_is(r, "HEAD");
     bool close = !*keep;
     struct http_req g = *r;
