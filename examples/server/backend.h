@@ -47,7 +47,9 @@ extern const char backend_name[];
 int backend_create(const struct backend_opts *opts, struct backend **out);
 /* Run every queued job, join the threads, free everything. */
 void backend_destroy(struct backend *b);
-/* Run opts->job(arg) on the pool. 0 or -errno (then it does not run). */
+/* Run opts->job(arg) on the pool. 0 or -errno (then it does not run).
+ * arg must point to a struct whose first member is the struct backend *
+ * (struct conn does): the weft backend finds the job through it. */
 int backend_submit(struct backend *b, void *arg);
 
 /* Add delta to a statistic; read the total. */
