@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # deps.sh - make sure the Debian packages weft needs are installed.
 #
-#   scripts/deps.sh core    toolchain + libck-dev, liburcu-dev, check (make test)
+#   scripts/deps.sh core    toolchain + libck-dev, liburcu-dev, check (make test);
+#                           wrk if possible (the server test skips without)
 #   scripts/deps.sh san     core + clang sanitizer runtimes, llvm-symbolizer
 #                           (make tsan, asan, mutation)
 #   scripts/deps.sh bench   core + the benchmark peers and tools (make bench)
@@ -17,6 +18,9 @@ set -euo pipefail
 core=(cmake make gcc g++ clang pkg-config libck-dev liburcu-dev check)
 peers=(libtbb-dev libomp-dev libglib2.0-dev gnuplot-nox valgrind)
 tools=(clang-format)
+# Optional for the tests: the examples/server test drives the server with
+# wrk, and is skipped (with the apt-get line) when it is missing.
+test_opt=(wrk)
 # clang keeps its sanitizer runtimes in a Recommends (libclang-rt-14-dev);
 # without llvm-symbolizer TSan stacks are bare addresses, and suppressions,
 # which match function names, stop matching.
@@ -88,7 +92,7 @@ want() {
     [ "${#need[@]}" = 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "deps: optional packages missing: ${need[*]}" >&2
-        echo "deps: for the full comparison run:" >&2
+        echo "deps: for the full test and comparison runs:" >&2
         echo "  sudo apt-get install -y ${need[*]}" >&2
         return 0
     fi
@@ -102,9 +106,9 @@ want() {
 }
 
 case ${1:-core} in
-core) require "${core[@]}" ;;
-san) require "${core[@]}" "${san[@]}" ;;
-bench) require "${core[@]}" && want "${peers[@]}" ;;
+core) require "${core[@]}" && want "${test_opt[@]}" ;;
+san) require "${core[@]}" "${san[@]}" && want "${test_opt[@]}" ;;
+bench) require "${core[@]}" && want "${peers[@]}" "${test_opt[@]}" ;;
 tools) require "${core[@]}" && want "${tools[@]}" ;;
 *)
     echo "usage: $0 [core|san|bench|tools]" >&2
