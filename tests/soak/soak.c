@@ -111,10 +111,10 @@ progress(const char *when, long rss)
 
     printf("soak: %s: %lu tasks, %lu items, %lu ops, %lu errors, RSS %ld kB "
            "(malloc in use %zu kB)\n",
-           when, (unsigned long)atomic_load(&soak.tasks),
-           (unsigned long)atomic_load(&soak.items),
-           (unsigned long)atomic_load(&soak.ops),
-           (unsigned long)atomic_load(&soak.errors), rss,
+           when, (unsigned long)SOAK_GET(soak.tasks),
+           (unsigned long)SOAK_GET(soak.items),
+           (unsigned long)SOAK_GET(soak.ops),
+           (unsigned long)SOAK_GET(soak.errors), rss,
            (mi.uordblks + mi.hblkhd) / 1024);
     fflush(stdout);
 }
@@ -185,12 +185,12 @@ main(int argc, char **argv)
            "ops, %lu errors; RSS %ld kB after warm-up, %ld kB at half-time, "
            "%ld kB at the end (%+ld kB, bound %d; %+ld kB since half-time, "
            "bound %d), peak %ld kB\n",
-           soak.seconds, (unsigned long)atomic_load(&soak.tasks),
-           (unsigned long)atomic_load(&soak.items),
-           (unsigned long)atomic_load(&soak.ops),
-           (unsigned long)atomic_load(&soak.errors), rss_warm, rss_half,
-           rss_end, rss_end - rss_warm, RSS_GROWTH_KB, rss_end - rss_half,
-           RSS_HALF_KB, peak);
+           soak.seconds, (unsigned long)SOAK_GET(soak.tasks),
+           (unsigned long)SOAK_GET(soak.items),
+           (unsigned long)SOAK_GET(soak.ops),
+           (unsigned long)SOAK_GET(soak.errors), rss_warm, rss_half, rss_end,
+           rss_end - rss_warm, RSS_GROWTH_KB, rss_end - rss_half, RSS_HALF_KB,
+           peak);
     /* Freed memory that glibc kept goes back now; what stays was leaked
      * (or is still cached): tells a leak from a backlog that was freed. */
     malloc_trim(0);
@@ -201,7 +201,7 @@ main(int argc, char **argv)
                status_kb("VmRSS:"), (mi.uordblks + mi.hblkhd) / 1024,
                mi.fordblks / 1024);
     }
-    if (atomic_load(&soak.errors) != 0)
+    if (SOAK_GET(soak.errors) != 0)
         return 1;
     if (!RSS_CHECKED) {
         printf("soak: PASS (RSS not checked in a sanitizer build)\n");

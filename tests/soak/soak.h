@@ -34,7 +34,9 @@ extern struct soak soak;
             fprintf(stderr, "soak: " __VA_ARGS__);                             \
     } while (0)
 
-/* relaxed: statistics, read after every thread was joined. */
+/* relaxed: tallies; progress reads them roughly, the checks after every
+ * thread was joined (the joins order them). */
+#define SOAK_GET(x) atomic_load_explicit(&(x), memory_order_relaxed)
 #define SOAK_ADD(field, n) \
     atomic_fetch_add_explicit(&soak.field, (n), memory_order_relaxed)
 

@@ -103,10 +103,12 @@ queue_thread(void *index)
 static void
 queue_check(void)
 {
-    if (q_in != q_out || q_sum_in != q_sum_out)
+    if (SOAK_GET(q_in) != SOAK_GET(q_out) ||
+        SOAK_GET(q_sum_in) != SOAK_GET(q_sum_out))
         SOAK_FAIL("queue: %lu in, %lu out (checksums %#lx, %#lx)\n",
-                  (unsigned long)q_in, (unsigned long)q_out,
-                  (unsigned long)q_sum_in, (unsigned long)q_sum_out);
+                  (unsigned long)SOAK_GET(q_in), (unsigned long)SOAK_GET(q_out),
+                  (unsigned long)SOAK_GET(q_sum_in),
+                  (unsigned long)SOAK_GET(q_sum_out));
     if (weft_queue_shutdown(queue, 0) != 0 || weft_queue_destroy(queue) != 0)
         SOAK_FAIL("queue: shutdown/destroy\n");
 }
@@ -161,9 +163,10 @@ bg_check(void)
     if (weft_bgworker_stop(bg, WEFT_BGWORKER_DRAIN, soak_patience()) != 0 ||
         weft_bgworker_stats(bg, &st) != 0)
         SOAK_FAIL("bgworker: stop\n");
-    else if (st.processed != bg_in || st.errors != 0 || bg_sum_in != bg_sum_out)
+    else if (st.processed != SOAK_GET(bg_in) || st.errors != 0 ||
+             SOAK_GET(bg_sum_in) != SOAK_GET(bg_sum_out))
         SOAK_FAIL("bgworker: %lu submitted, %lu processed\n",
-                  (unsigned long)bg_in, (unsigned long)st.processed);
+                  (unsigned long)SOAK_GET(bg_in), (unsigned long)st.processed);
     weft_bgworker_destroy(bg);
 }
 
@@ -261,7 +264,7 @@ map_visit(void *ctx, const void *key, size_t klen, const void *value,
     }
     memcpy(&v, value, sizeof(v));
     if (klen == sizeof(hits_key) && memcmp(key, hits_key, klen) == 0) {
-        w->wrong += v != map_computes;
+        w->wrong += v != SOAK_GET(map_computes);
         return 0;
     }
     memcpy(&k, key, sizeof(k));
@@ -275,7 +278,7 @@ static void
 map_check(void)
 {
     struct map_walk w = {0, 0};
-    size_t len = 0, want = map_computes != 0;
+    size_t len = 0, want = SOAK_GET(map_computes) != 0;
 
     for (int t = 0; t < MAP_THREADS; t++)
         for (int k = 0; k < MAP_KEYS; k++)
@@ -341,8 +344,9 @@ counter_check(void)
 {
     int64_t v = 0;
 
-    if (weft_counter_read(counter, &v) != 0 || v != counter_added)
-        SOAK_FAIL("counter: %ld, added %ld\n", (long)v, (long)counter_added);
+    if (weft_counter_read(counter, &v) != 0 || v != SOAK_GET(counter_added))
+        SOAK_FAIL("counter: %ld, added %ld\n", (long)v,
+                  (long)SOAK_GET(counter_added));
     weft_counter_destroy(counter);
 }
 
@@ -439,10 +443,10 @@ sync_thread(void *index)
 static void
 sync_check(void)
 {
-    if (locked_count != lock_ops || weft_sem_value(&sem) != 2)
+    if (locked_count != SOAK_GET(lock_ops) || weft_sem_value(&sem) != 2)
         SOAK_FAIL("sync: %lu locked increments of %lu, sem %u\n",
-                  (unsigned long)locked_count, (unsigned long)lock_ops,
-                  weft_sem_value(&sem));
+                  (unsigned long)locked_count,
+                  (unsigned long)SOAK_GET(lock_ops), weft_sem_value(&sem));
     weft_lock_fini(&lock);
     weft_sem_fini(&sem);
 }
