@@ -94,3 +94,20 @@ format-check: deps-tools
 
 clean:
 	rm -rf build
+
+# --- chaos build and soak (tests/README.md "Chaos build", "Soak") ----------
+#   make chaos                 -O2 + WEFT_CHAOS=ON, the stress label (1 s each)
+#   make soak DURATION=600     every workload at once in one process (-O2);
+#                              prints tasks, items, errors, RSS; fails on growth
+DURATION ?= 600
+TARGET_chaos := --target stress_all
+build-chaos: deps
+.PHONY: chaos soak
+
+chaos: build-chaos
+	ctest --preset chaos $(CTEST_ARGS)
+
+soak: deps
+	cmake --preset stress
+	cmake --build --preset stress -j$(JOBS) --target soak
+	build/stress/tests/soak $(DURATION)

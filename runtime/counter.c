@@ -71,6 +71,7 @@ id_release(void *arg)
 {
     uint32_t id = (uint32_t)(uintptr_t)arg;
 
+    WEFT_CHAOS_POINT();
     /* [C1] the unlock publishes this thread's last slot stores. */
     pthread_mutex_lock(&id_lock);
     last_of[id] = NULL; /* [C5] no destroyer touches our entry after */
@@ -102,6 +103,7 @@ id_get(void)
         tid_exhausted = 1;
         return 0;
     }
+    WEFT_CHAOS_POINT();
     /* [C1] lock acquires the previous owner's slot stores. */
     pthread_mutex_lock(&id_lock);
     if (id_nfree > 0)
@@ -137,6 +139,7 @@ chunk_get(weft_counter_t *c, uint32_t id)
     if (ch == NULL)
         return NULL;
     memset(ch, 0, sizeof(*ch));
+    WEFT_CHAOS_POINT();
     /* [C2] release: the zeroed chunk before the pointer; pairs with the
      * acquire loads here and in weft_counter_add(). acquire on failure:
      * we use the winner's chunk. */

@@ -80,16 +80,19 @@ weft__deque_steal(struct weft__deque *dq, int64_t min, struct weft__job **out)
 
     if (t < min)
         return WEFT_STEAL_EMPTY;
+    WEFT_CHAOS_POINT();
     /* [D3] top must be read before bottom; pairs with the fence in pop. */
     WEFT_FENCE_SC();
     /* [D3] acquire: pairs with the release store of bottom in push [D1]. */
     b = atomic_load_explicit(&dq->bottom, WEFT_MO_FENCED(memory_order_acquire));
     if (t >= b)
         return WEFT_STEAL_EMPTY;
+    WEFT_CHAOS_POINT();
     /* [D5] acquire: pairs with the release store in grow. */
     a = atomic_load_explicit(&dq->array, memory_order_acquire);
     /* relaxed: the slot was published by [D1]; the CAS validates it. */
     job = atomic_load_explicit(&a->slot[t & a->mask], memory_order_relaxed);
+    WEFT_CHAOS_POINT();
     /* [D4] seq_cst: one winner per index among thieves and the owner. */
     if (!atomic_compare_exchange_strong_explicit(
             &dq->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed))

@@ -78,6 +78,7 @@ weft__deque_push(struct weft__deque *dq, struct weft__job *job)
     }
     /* relaxed: published by the release store of bottom below. */
     atomic_store_explicit(&a->slot[b & a->mask], job, memory_order_relaxed);
+    WEFT_CHAOS_POINT();
 #if WEFT_MUTATE == 1
     /* MUTATION 1: [D1] weakened; a thief may read a stale slot. */
     atomic_store_explicit(&dq->bottom, b + 1, memory_order_relaxed);
@@ -102,6 +103,7 @@ weft__deque_pop(struct weft__deque *dq)
 
     /* [D2] relaxed (seq_cst under TSan): ordered by the fence below. */
     atomic_store_explicit(&dq->bottom, b, WEFT_MO_FENCED(memory_order_relaxed));
+    WEFT_CHAOS_POINT();
 #if WEFT_MUTATE != 3
     /* [D2] the store of bottom must be visible before top is read, or a
      * thief and the owner can both take the last job. Pairs with [D3]. */
@@ -121,6 +123,7 @@ weft__deque_pop(struct weft__deque *dq)
         /* MUTATION 2: [D4] CAS skipped; a thief may take the job too. */
         atomic_store_explicit(&dq->top, t + 1, memory_order_relaxed);
 #else
+        WEFT_CHAOS_POINT();
         /* [D4] seq_cst: the one winner between this pop and a steal. */
         if (!atomic_compare_exchange_strong_explicit(&dq->top, &t, t + 1,
                                                      memory_order_seq_cst,

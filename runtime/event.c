@@ -70,6 +70,7 @@ weft_event_set(struct weft_event *ev)
         if (old & EV_SET)
             return 0;
         nw = ((old & ~(EV_WAITERS)) + EV_GEN1) | EV_SET;
+        WEFT_CHAOS_POINT();
         /* [V1] release: pairs with the acquire in [V2]. */
     } while (!atomic_compare_exchange_weak_explicit(
         &e->word, &old, nw, memory_order_release, memory_order_relaxed));

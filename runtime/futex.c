@@ -23,6 +23,7 @@ weft__futex_wait(_Atomic uint32_t *word, uint32_t expected,
         weft__ns_to_timespec(deadline, &ts);
         tsp = &ts;
     }
+    WEFT_CHAOS_POINT();
     /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC timeout. */
     rc = syscall(SYS_futex, (uint32_t *)word,
                  FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, tsp, NULL,
@@ -35,6 +36,7 @@ weft__futex_wait(_Atomic uint32_t *word, uint32_t expected,
 void
 weft__futex_wake(_Atomic uint32_t *word, int n)
 {
+    WEFT_CHAOS_POINT();
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n,
             NULL, NULL, 0);
 }

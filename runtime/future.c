@@ -170,6 +170,7 @@ claim(weft_future_t *f, uint32_t to)
     uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
 
     while ((s & F_STATE) == F_PENDING) {
+        WEFT_CHAOS_POINT();
         /* [F1] acquire: the submitter's writes to f and arg before the
          * task runs (already ordered by the queue; this keeps TSan's view
          * simple); relaxed on failure: retried. */
@@ -202,6 +203,7 @@ future_run(weft_future_t *f, struct weft__worker *self)
     f->result = result;
     if (self != NULL)
         weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)f);
+    WEFT_CHAOS_POINT();
     /* [F2] acq_rel: rc/result before DONE; reads WAITERS. */
     old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
     finish(f, old);
@@ -408,6 +410,7 @@ push_callback(weft_future_t *f, struct cb_node *n, struct cb_node *head)
         if (head == CB_CLOSED)
             return false;
         n->next = head;
+        WEFT_CHAOS_POINT();
         /* [F3] release: the node before it is reachable; acquire on
          * failure: a CLOSED head implies completion. */
     } while (!atomic_compare_exchange_weak_explicit(

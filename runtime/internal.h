@@ -9,6 +9,8 @@
 
 #include <weft/common.h>
 
+#include "chaos.h" /* WEFT_CHAOS_POINT(): nothing unless WEFT_CHAOS=ON */
+
 #define weft_likely(x)   __builtin_expect(!!(x), 1)
 #define weft_unlikely(x) __builtin_expect(!!(x), 0)
 

@@ -132,6 +132,7 @@ lane_release(struct weft__lane *lane)
 {
     if (lane->shared)
         return; /* owned by the pool alone */
+    WEFT_CHAOS_POINT();
     /* release: our pushes happen-before the next owner's (claim acquires). */
     atomic_store_explicit(&lane->owned, 0, memory_order_release);
     lane_unref(lane);
@@ -169,6 +170,7 @@ lane_claim(struct weft_pool *pool)
         struct weft__lane *l =
             atomic_load_explicit(&pool->lanes[i], memory_order_relaxed);
         uint32_t zero = 0;
+        WEFT_CHAOS_POINT();
         /* acquire: pairs with the release in lane_release(). */
         if (atomic_compare_exchange_strong_explicit(&l->owned, &zero, 1,
                                                     memory_order_acquire,
@@ -221,6 +223,7 @@ lane_get(struct weft_pool *pool)
 static bool
 lane_enqueue(struct weft__lane *lane, struct weft__job *job)
 {
+    WEFT_CHAOS_POINT();
     if (lane->shared)
         return weft__ring_enqueue_mpmc(&lane->rings[0], job);
     for (unsigned k = 0; k < lane->nrings; k++) {
@@ -263,6 +266,7 @@ weft__lane_push(struct weft_pool *pool, struct weft__job *job)
     if (lane == NULL)
         return -ENOMEM;
     busy_set(lane, 1);
+    WEFT_CHAOS_POINT();
     /* [L1] busy before the state check; pairs with the heavy side. */
     weft__asym_light();
     /* relaxed: ordered by [L1]. */
@@ -287,6 +291,7 @@ weft__lane_push(struct weft_pool *pool, struct weft__job *job)
             memory_order_relaxed);
     }
     busy_set(lane, 0);
+    WEFT_CHAOS_POINT();
     /* [W1] the job is visible before nidle is read; pairs with [P1]. */
     weft__asym_light();
     weft__maybe_wake(pool);
@@ -325,6 +330,7 @@ take_batch(struct weft__worker *self, struct weft__ring *ring)
     void *batch[LANE_TAKE];
     unsigned n = 0;
 
+    WEFT_CHAOS_POINT();
     while (n < LANE_TAKE && weft__ring_dequeue_spmc(ring, &batch[n])) {
         __builtin_prefetch(batch[n], 1, 3);
         n++;

@@ -64,6 +64,7 @@ weft_latch_count_down(struct weft_latch *latch, uint32_t n)
         if (c == 0 || n == 0)
             return 0;
         nw = c > n ? c - n : 0;
+        WEFT_CHAOS_POINT();
         /* [T1] seq_cst: release + handshake with [T2]. */
     } while (!atomic_compare_exchange_weak_explicit(
         &l->count, &c, nw, memory_order_seq_cst, memory_order_relaxed));

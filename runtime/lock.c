@@ -110,6 +110,7 @@ weft_lock_acquire(struct weft_lock *lock, weft_deadline_t deadline)
             break;
         weft__spin_step(&round);
     }
+    WEFT_CHAOS_POINT();
     /* [K1] acquire: pairs with [K2]; leaves 2 so the holder wakes us. */
     while ((c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire)) !=
            0) {
@@ -138,6 +139,7 @@ weft_lock_release(struct weft_lock *lock)
     /* relaxed: only to refuse releasing a free lock. */
     if (atomic_load_explicit(&l->state, memory_order_relaxed) == 0)
         return -EPERM;
+    WEFT_CHAOS_POINT();
     /* [K2] release: the critical section before the next acquirer. */
     c = atomic_exchange_explicit(&l->state, 0, memory_order_release);
     if (c == 2)

@@ -426,6 +426,7 @@ lookup(weft_map_t *map, const struct probe *p, unsigned long hash,
     if (n != NULL)
         WEFT_HB_ACQUIRE(map->intrusive ? (void *)to_inode(n)
                                        : (void *)to_bnode(n));
+    WEFT_CHAOS_POINT();
     return n;
 }
 

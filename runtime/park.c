@@ -40,6 +40,7 @@ wake_worker(struct weft_pool *pool, unsigned id)
     /* relaxed: a count of set bits; [P2] made this caller the one to
      * change it. */
     atomic_fetch_sub_explicit(&pool->nidle, 1, memory_order_relaxed);
+    WEFT_CHAOS_POINT();
     /* [P2] release: pairs with the acquire load in weft__park(). */
     atomic_store_explicit(&w->parked, 0, memory_order_release);
     weft__futex_wake(&w->parked, 1);
@@ -59,6 +60,7 @@ weft__park(struct weft__worker *self)
     atomic_fetch_or_explicit(word, bit, memory_order_seq_cst);
     /* relaxed: a count; the fence below orders it with the re-check. */
     atomic_fetch_add_explicit(&pool->nidle, 1, memory_order_relaxed);
+    WEFT_CHAOS_POINT();
     /* [P1] pairs with [W1]: our bit is visible before we look for work. */
     weft__asym_heavy();
     /* acquire: pairs with the store of EXIT in pool_stop(). */
@@ -73,6 +75,7 @@ weft__park(struct weft__worker *self)
         }
         /* A waker cleared it first and will store parked = 0. */
     }
+    WEFT_CHAOS_POINT();
     /* Asleep, a worker must not hold up RCU grace periods. */
     weft__rcu_worker_offline();
     weft__stat_add(&self->stats, WEFT_ST_PARKS, 1);
@@ -107,6 +110,7 @@ weft__wake_one(struct weft_pool *pool)
         uint64_t m = atomic_load_explicit(&pool->idle[i], memory_order_relaxed);
         while (m != 0) {
             uint64_t bit = m & -m;
+            WEFT_CHAOS_POINT();
             /* [P2] seq_cst: claim exactly one idle worker. */
             if (atomic_compare_exchange_weak_explicit(
                     &pool->idle[i], &m, m & ~bit, memory_order_seq_cst,

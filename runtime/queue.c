@@ -259,6 +259,7 @@ get_once(struct weft_queue *q, void **item, weft_deadline_t deadline)
             weft__ec_signal(&q->not_full, 1);
             return 0;
         }
+        WEFT_CHAOS_POINT();
         /* [Q2] acquire: pairs with the release store in [Q3]. */
         st = atomic_load_explicit(&q->state, memory_order_acquire);
         if (st == Q_OPEN || pass > 0 || st == Q_IMMEDIATE) {
@@ -400,6 +401,7 @@ weft_queue_task_done(weft_queue_t *q)
         p = atomic_load_explicit(&q->puts, memory_order_relaxed);
         if (d >= p)
             return -EOVERFLOW;
+        WEFT_CHAOS_POINT();
         /* [Q4] seq_cst: release of the processing to join(), and the
          * task_done half of the handshake. */
     } while (!atomic_compare_exchange_weak_explicit(

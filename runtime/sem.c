@@ -69,6 +69,7 @@ weft_sem_try(struct weft_sem *sem)
     /* relaxed: the CAS orders. */
     c = atomic_load_explicit(&s->count, memory_order_relaxed);
     while (c > 0) {
+        WEFT_CHAOS_POINT();
         /* [S1] acquire: pairs with the release in [S2]. */
         if (atomic_compare_exchange_weak_explicit(&s->count, &c, c - 1,
                                                   memory_order_acquire,
@@ -120,6 +121,7 @@ weft_sem_release(struct weft_sem *sem, uint32_t n)
     do {
         if (n > s->max || c > s->max - n)
             return -EOVERFLOW;
+        WEFT_CHAOS_POINT();
         /* [S2] seq_cst: release of the units + Dekker with [S1]. */
     } while (!atomic_compare_exchange_weak_explicit(
         &s->count, &c, c + n, memory_order_seq_cst, memory_order_relaxed));

@@ -75,6 +75,7 @@ weft__ec_prepare(struct weft__ec *ec)
 {
     /* [E1] seq_cst: the waiter's half of the handshake with [E2]. */
     atomic_fetch_add_explicit(&ec->waiters, 1, memory_order_seq_cst);
+    WEFT_CHAOS_POINT();
     weft__asym_heavy();
     /* [E3] acquire: pairs with the release bump in weft__ec_bump. */
     return atomic_load_explicit(&ec->seq, memory_order_acquire);
@@ -108,6 +109,7 @@ weft__ec_bump(struct weft__ec *ec, int n)
 static inline void
 weft__ec_signal(struct weft__ec *ec, int n)
 {
+    WEFT_CHAOS_POINT();
     weft__asym_light();
     /* relaxed: ordered by the asymmetric fence above ([E2]). */
     if (atomic_load_explicit(&ec->waiters,

@@ -389,6 +389,7 @@ run_task(void *arg, void **result)
         tmr_release(t);
         return 0;
     }
+    WEFT_CHAOS_POINT();
     rc = t->fn(t->arg, &res);
     if (rc != 0) {
         periodic_end(t, rc, res);
@@ -418,6 +419,7 @@ fire(struct tmr *t)
     weft_future_t *f = NULL;
     int rc;
 
+    WEFT_CHAOS_POINT();
     rc = weft_pool_submit(t->pool, t->period ? run_task : gate_task, t, &f);
     if (rc == 0) {
         weft_future_release(f);

@@ -77,6 +77,7 @@ node_done(weft_future_t *f, void *ctx)
     if (atomic_fetch_sub_explicit(&r->left, 1, memory_order_acq_rel) == 1)
         hit = true;
     if (hit) {
+        WEFT_CHAOS_POINT();
         /* [A2] release: f's completion before HIT; pairs with the
          * waiter's acquire loads. */
         uint32_t old =
@@ -170,6 +171,7 @@ wait_first(weft_future_t **fs, size_t n, int mode, weft_deadline_t deadline)
             rc = -ETIMEDOUT;
             break;
         }
+        WEFT_CHAOS_POINT();
         /* [A2] relaxed: a failure only loops back to the acquire load
          * above; a success needs no order (the futex re-checks). */
         if ((w & W_SLEEP) == 0 &&

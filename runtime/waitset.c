@@ -138,6 +138,7 @@ entry_done(weft_future_t *f, void *ctx)
     (void)f;
     do {
         e->next = head;
+        WEFT_CHAOS_POINT();
         /* [W1] seq_cst: publishes e (release, pairs with [W2]) and is the
          * store half of [W3]'s Dekker pair; relaxed on failure: retried. */
     } while (!atomic_compare_exchange_weak_explicit(
@@ -328,6 +329,7 @@ weft_waitset_next(weft_waitset_t *ws, weft_deadline_t deadline,
         atomic_store_explicit(&ws->sleeping, 1, memory_order_seq_cst);
         /* [W3] acquire: pairs with the producer's release bump. */
         uint32_t s = atomic_load_explicit(&ws->seq, memory_order_acquire);
+        WEFT_CHAOS_POINT();
         /* [W3] seq_cst: the load half of the consumer's Dekker pair. */
         if (atomic_load_explicit(&ws->stack, memory_order_seq_cst) == NULL)
             weft__futex_wait(&ws->seq, s, deadline);
