@@ -36,14 +36,13 @@
 
 struct batch {
     weft_fn fn;
-    void *const *args; /* the batch's first item */
-    size_t lo, cnt;    /* items lo .. lo + cnt - 1 */
+    size_t lo, cnt; /* items lo .. lo + cnt - 1 */
     weft_future_t *f;
     _Atomic size_t claimed; /* [M1] */
     _Atomic size_t done;    /* [M2] */
     _Atomic unsigned refs;  /* [M3] */
     struct {
-        void *res;
+        void *val; /* args[lo + j], copied at submit; then its result */
         int err;
     } item[];
 };
@@ -89,8 +88,8 @@ batch_run(void *arg, void **result)
 
         if (j >= b->cnt)
             break;
-        rc = b->fn(b->args[j], &res);
-        b->item[j].res = res;
+        rc = b->fn(b->item[j].val, &res);
+        b->item[j].val = res;
         b->item[j].err = rc;
         /* [M2] release: the item's result before done covers it. */
         atomic_store_explicit(&b->done, j + 1, memory_order_release);
@@ -112,9 +111,11 @@ batch_submit(weft_pool_t *pool, weft_fn fn, void *const *args, size_t lo,
     if (b == NULL)
         return -ENOMEM;
     b->fn = fn;
-    b->args = args + lo;
     b->lo = lo;
     b->cnt = cnt;
+    /* Copied: a task the deadline leaves running must not read args. */
+    for (size_t j = 0; j < cnt; j++)
+        b->item[j].val = args[lo + j];
     /* relaxed: not shared yet; the submit publishes b. */
     atomic_store_explicit(&b->claimed, 0, memory_order_relaxed);
     atomic_store_explicit(&b->done, 0, memory_order_relaxed);
@@ -196,7 +197,7 @@ collect(struct map_state *st, struct batch *b, weft_deadline_t deadline,
         done = atomic_load_explicit(&b->done, memory_order_acquire);
     for (size_t j = 0; j < b->cnt; j++) {
         if (j < done)
-            put(st, b->lo + j, b->item[j].err, b->item[j].res, true);
+            put(st, b->lo + j, b->item[j].err, b->item[j].val, true);
         else if (rc != 0 && (j < started || (j == done && !stopping)))
             put(st, b->lo + j, rc, NULL, true);
         else

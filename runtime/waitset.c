@@ -24,12 +24,13 @@
  *      the consumer freed it: a futex wake on a stale address is at worst a
  *      spurious wake-up (glibc's sem_post makes the same bargain), and the
  *      callback reads no memory there.
- * [W4] lifetime: destroy() swaps the stack for DEAD(k), k = entries added
- *      but never pushed (acq_rel CAS: acquires the batch it drops, releases
- *      its own writes). A later callback finds DEAD, drops its future and
- *      decrements k (acq_rel CAS); whoever reaches 0 (destroy itself when
- *      k = 0) frees the waitset, and every earlier decrement happens-before
- *      that free. No per-entry reference count on ws.
+ * [W4] lifetime: destroy() swaps the stack for DEAD(k), k = 1 + entries
+ *      added but never pushed (acq_rel CAS: acquires the batch it drops,
+ *      releases its own writes); the 1 is destroy's own hold while it
+ *      finishes. A later callback finds DEAD, drops its future and
+ *      decrements k (acq_rel CAS), and so does destroy when done; whoever
+ *      reaches 0 frees the waitset, and every earlier decrement
+ *      happens-before that free. No per-entry reference count on ws.
  * [W5] pending list (only for a waitset with a pool): entries in add
  *      order, linked by add_next (release store by the adder, acquire load
  *      by the consumer), so next() on a worker can run not-yet-started
@@ -210,11 +211,10 @@ drop_list(struct weft_waitset *ws, struct entry *e)
     }
 }
 
-/* [W4] a callback after destroy: drop the future, count down to the free. */
+/* [W4] count one party out of a destroyed waitset; the last frees it. */
 static void
-entry_done_dead(struct entry *e, struct weft_waitset *ws, uintptr_t w)
+dead_put(struct weft_waitset *ws, uintptr_t w)
 {
-    weft_future_release(e->f);
     /* [W4] acq_rel: acquires destroy's release and every earlier
      * decrement; releases ours to whoever frees; acquire on failure too. */
     while (!atomic_compare_exchange_weak_explicit(&ws->stack, &w, w - DEAD_ONE,
@@ -237,8 +237,9 @@ entry_done(weft_future_t *f, void *ctx)
 
     (void)f;
     for (;;) {
-        if (w & DEAD_BIT) {
-            entry_done_dead(e, ws, w);
+        if (w & DEAD_BIT) { /* [W4] destroyed: drop f, count out */
+            weft_future_release(e->f);
+            dead_put(ws, w);
             return;
         }
         if (w == SLEEPING)
@@ -485,8 +486,9 @@ weft_waitset_destroy(weft_waitset_t *ws)
     /* [W4] acquire: the pushed batch, as in [W2]. */
     w = atomic_load_explicit(&ws->stack, memory_order_acquire);
     do {
-        unpushed =
-            atomic_load_explicit(&ws->added, memory_order_relaxed) - ws->taken;
+        /* Callbacks still to come, plus destroy's own hold on ws. */
+        unpushed = atomic_load_explicit(&ws->added, memory_order_relaxed) -
+                   ws->taken + 1;
         for (e = (struct entry *)w; e != NULL; e = e->next)
             unpushed--;
         /* [W4] acq_rel: releases our writes (chunks, drops) to the last
@@ -508,6 +510,7 @@ weft_waitset_destroy(weft_waitset_t *ws)
         entry_unhold(ws, e);
         e = next;
     }
-    if (unpushed == 0)
-        ws_free(ws);
+    /* [W4] destroy's own hold: ws stays ours until here. acquire: the
+     * current count (callbacks may have counted out meanwhile). */
+    dead_put(ws, atomic_load_explicit(&ws->stack, memory_order_acquire));
 }
