@@ -3,33 +3,49 @@
  * waitset.c - as_completed: futures come out in completion order.
  *
  * Concurrency protocol. Each entry embeds the done callback node it
- * registers on its future (future_int.h), so completion allocates nothing.
- * [W1] completion: the callback pushes its entry on ws->stack, a Treiber
- *      stack (seq_cst CAS; the node's link written before it). Push-only,
- *      and the consumer takes the whole stack at once, so there is no ABA.
+ * registers on its future (future_int.h), so completion allocates nothing;
+ * entries come from chunks the waitset recycles (see "memory" below).
+ * ws->stack is one word: NULL, a Treiber stack of completed entries,
+ * SLEEPING (the consumer is about to sleep) or DEAD(k) (destroyed, k
+ * callbacks still to come). A completion costs one CAS on it, nothing else.
+ * [W1] completion: the callback pushes its entry (release CAS; the link
+ *      written before it). Push-only, and the consumer takes the whole
+ *      stack at once, so there is no ABA. After its CAS the callback never
+ *      reads e or ws again (only futex-wakes an address, below).
  * [W2] consume: the one consumer exchanges the stack for NULL (acquire,
  *      pairs with [W1]) and reverses the batch into its private FIFO. Every
  *      entry of a batch was pushed before every entry of a later batch, so
  *      the consumer sees exactly the push order: FIFO.
- * [W3] sleep/wake (Dekker): the consumer stores sleeping = 1, then reads
- *      seq, then re-reads the stack, all seq_cst; a producer pushes (seq_cst
- *      CAS) then reads sleeping (seq_cst). At least one sees the other: the
- *      producer that finds sleeping = 1 and exchanges it to 0 bumps seq
- *      (release) and wakes the futex; the consumer sleeps on the seq value
- *      it read before its re-check, so no wake-up is lost.
- * [W4] lifetime: refs = 1 (the owner, dropped by destroy) + 1 per entry
- *      whose callback has not finished. A callback touches ws only before
- *      its acq_rel decrement; whoever drops the last reference drains the
- *      stack and frees everything, so futures that complete after destroy
- *      never touch freed memory.
+ * [W3] sleep/wake: the consumer reads seq, then CASes NULL -> SLEEPING
+ *      (release), then futex-waits on seq with the value it read. A
+ *      producer that finds SLEEPING (acquire, so the consumer's read of seq
+ *      happened before) bumps seq before its push CAS and wakes the futex
+ *      after it, if its CAS replaced SLEEPING. The wake may reach ws after
+ *      the consumer freed it: a futex wake on a stale address is at worst a
+ *      spurious wake-up (glibc's sem_post makes the same bargain), and the
+ *      callback reads no memory there.
+ * [W4] lifetime: destroy() swaps the stack for DEAD(k), k = 1 + entries
+ *      added but never pushed (acq_rel CAS: acquires the batch it drops,
+ *      releases its own writes); the 1 is destroy's own hold while it
+ *      finishes. A later callback finds DEAD, drops its future and
+ *      decrements k (acq_rel CAS), and so does destroy when done; whoever
+ *      reaches 0 frees the waitset, and every earlier decrement
+ *      happens-before that free. No per-entry reference count on ws.
  * [W5] pending list (only for a waitset with a pool): entries in add
  *      order, linked by add_next (release store by the adder, acquire load
  *      by the consumer), so next() on a worker can run not-yet-started
- *      futures inline. The consumer frees an entry only once it has left
+ *      futures inline. The consumer recycles an entry only once it has left
  *      both the FIFO and this list (holds, consumer-side only), and never
  *      leaves the last entry (add_next still NULL: the adder writes it).
- * counters: added is written by the adder (release) and read by the
- *      consumer (acquire) for -ENOENT; returned is the consumer's.
+ * [W6] memory: the adder takes entries from its private free list, refilled
+ *      by exchanging ws->recycle for NULL (acquire) or by a new chunk. The
+ *      consumer gathers entries it is done with and pushes them to
+ *      ws->recycle RECYCLE_BATCH at a time (release CAS, pairs with the
+ *      adder's exchange). Chunks are freed with the waitset: its
+ *      footprint is its peak of live entries.
+ * counters: added is written by the one adder (release) and read by the
+ *      consumer (acquire) for -ENOENT; taken and returned are the
+ *      consumer's (returned is atomic only for weft_waitset_pending()).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,9 +57,20 @@
 #include "future_int.h"
 #include "internal.h"
 
+/* Chunks stay under 1 KiB: glibc serves such sizes from its small bins,
+ * while a larger request first consolidates every free fast-bin chunk (the
+ * futures just freed), which measured ~60 instructions per entry. */
+#define CHUNK_BYTES   1000
+#define RECYCLE_BATCH 32
+#define SLEEPING      ((uintptr_t)1)
+#define DEAD_BIT      ((uintptr_t)2)
+#define DEAD(k)       (((uintptr_t)(k) << 2) | DEAD_BIT)
+#define DEAD_COUNT(w) ((size_t)((w) >> 2))
+#define DEAD_ONE      ((uintptr_t)4)
+
 struct entry {
-    struct weft__cb_node node;        /* registered on f: ctx is the entry */
-    struct entry *next;               /* [W1] stack link, then the FIFO's */
+    struct weft__cb_node node; /* registered on f: ctx is the entry */
+    struct entry *next;        /* [W1] stack, FIFO, then [W6] free link */
     _Atomic(struct entry *) add_next; /* [W5] */
     weft_future_t *f;                 /* the waitset's reference */
     uintptr_t tag;
@@ -52,27 +79,100 @@ struct entry {
     unsigned char tried; /* consumer-side: next() tried to run it inline */
 };
 
+/* The stack word's tags live in the low bits of entry pointers. */
+_Static_assert(_Alignof(struct entry) >= 4, "stack tags need 2 free bits");
+
+struct chunk {
+    struct chunk *next;
+    struct entry e[(CHUNK_BYTES - sizeof(void *)) / sizeof(struct entry)];
+};
+
+#define CHUNK_ENTRIES (sizeof(((struct chunk *)0)->e) / sizeof(struct entry))
+
 struct weft_waitset {
     weft_pool_t *pool;
     /* Consumer-side. */
-    struct entry *fifo;   /* oldest first */
-    struct entry *pend;   /* [W5] cursor: oldest entry still listed */
-    struct entry *tail;   /* adder-side: the newest listed entry */
-    _Atomic size_t added; /* adder writes, consumer reads */
-    _Atomic size_t returned;
-    _Alignas(WEFT_CACHELINE) _Atomic(struct entry *) stack; /* [W1] */
-    _Atomic(struct entry *) add_head;                       /* [W5] */
-    _Alignas(WEFT_CACHELINE) _Atomic uint32_t sleeping;     /* [W3] */
-    _Atomic uint32_t seq;                                   /* [W3] */
-    _Alignas(WEFT_CACHELINE) _Atomic size_t refs;           /* [W4] */
+    struct entry *fifo;       /* oldest first */
+    struct entry *pend;       /* [W5] cursor: oldest entry still listed */
+    struct entry *spare;      /* [W6] entries to hand back to the adder */
+    struct entry *spare_tail; /* the oldest of them */
+    unsigned nspare;
+    size_t taken;            /* entries taken off the stack */
+    _Atomic size_t returned; /* written by the consumer only */
+    /* Adder-side. */
+    _Alignas(WEFT_CACHELINE) struct entry *free; /* [W6] private */
+    struct chunk *chunks;                        /* every chunk */
+    struct entry *tail;               /* [W5] the newest listed entry */
+    _Atomic size_t added;             /* written by the adder only */
+    _Atomic(struct entry *) add_head; /* [W5] */
+    _Alignas(WEFT_CACHELINE) _Atomic(struct entry *) recycle; /* [W6] */
+    _Alignas(WEFT_CACHELINE) _Atomic uintptr_t stack;         /* [W1] */
+    _Atomic uint32_t seq;                                     /* [W3] */
 };
 
-/* Drop one consumer-side hold on e: the last frees it. */
+/* [W4] the last reference: nobody can reach ws or its entries any more. */
 static void
-entry_unhold(struct entry *e)
+ws_free(struct weft_waitset *ws)
 {
-    if (--e->holds == 0)
-        weft__free(e);
+    while (ws->chunks != NULL) {
+        struct chunk *c = ws->chunks;
+        ws->chunks = c->next;
+        weft__free(c);
+    }
+    weft__free(ws);
+}
+
+/* [W6] consumer: drop one hold on e; the last hands e back to the adder,
+ * RECYCLE_BATCH entries at a time. */
+static void
+entry_unhold(struct weft_waitset *ws, struct entry *e)
+{
+    if (--e->holds != 0)
+        return;
+    e->next = ws->spare;
+    if (ws->spare == NULL)
+        ws->spare_tail = e;
+    ws->spare = e;
+    if (++ws->nspare < RECYCLE_BATCH)
+        return;
+    /* relaxed: the CAS validates it. */
+    struct entry *head =
+        atomic_load_explicit(&ws->recycle, memory_order_relaxed);
+    do {
+        ws->spare_tail->next = head;
+        /* [W6] release: the links before the adder's exchange sees them;
+         * relaxed on failure: retried. */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &ws->recycle, &head, ws->spare, memory_order_release,
+        memory_order_relaxed));
+    ws->spare = NULL;
+    ws->nspare = 0;
+}
+
+/* [W6] adder: a free entry, or NULL when out of memory. */
+static struct entry *
+entry_get(struct weft_waitset *ws)
+{
+    struct entry *e = ws->free;
+
+    /* relaxed: a cheap emptiness test; the exchange below orders. */
+    if (e == NULL &&
+        atomic_load_explicit(&ws->recycle, memory_order_relaxed) != NULL)
+        /* [W6] acquire: pairs with entry_unhold()'s release CAS. */
+        e = atomic_exchange_explicit(&ws->recycle, NULL, memory_order_acquire);
+    if (e == NULL) {
+        struct chunk *c = (struct chunk *)weft__malloc(sizeof(*c));
+        if (c == NULL)
+            return NULL;
+        c->next = ws->chunks;
+        ws->chunks = c;
+        for (size_t i = 0; i + 1 < CHUNK_ENTRIES; i++)
+            c->e[i].next = &c->e[i + 1];
+        c->e[CHUNK_ENTRIES - 1].next = NULL;
+        e = &c->e[0];
+    }
+    ws->free = e->next;
+    return e;
 }
 
 /* [W2] take the whole stack; returns it oldest first. */
@@ -80,80 +180,84 @@ static struct entry *
 take_all(struct weft_waitset *ws)
 {
     /* relaxed: a cheap emptiness test; the exchange below orders. */
-    if (atomic_load_explicit(&ws->stack, memory_order_relaxed) == NULL)
+    uintptr_t w = atomic_load_explicit(&ws->stack, memory_order_relaxed);
+    struct entry *rev = NULL;
+
+    if (w == 0 || w == SLEEPING)
         return NULL;
     /* [W2] acquire: pairs with [W1]'s CAS: links, tags and the future's
      * completion are visible. */
-    struct entry *e =
-        atomic_exchange_explicit(&ws->stack, NULL, memory_order_acquire);
-    struct entry *rev = NULL;
-
+    struct entry *e = (struct entry *)atomic_exchange_explicit(
+        &ws->stack, 0, memory_order_acquire);
     while (e != NULL) {
         struct entry *next = e->next;
         e->next = rev;
         rev = e;
         e = next;
+        ws->taken++;
     }
     return rev;
 }
 
 /* Release the futures of a list of completed entries and unhold them. */
 static void
-drop_list(struct entry *e)
+drop_list(struct weft_waitset *ws, struct entry *e)
 {
     while (e != NULL) {
         struct entry *next = e->next;
         weft_future_release(e->f);
-        entry_unhold(e);
+        entry_unhold(ws, e);
         e = next;
     }
 }
 
-/* The last reference: nobody else can reach ws any more. */
+/* [W4] count one party out of a destroyed waitset; the last frees it. */
 static void
-ws_free(struct weft_waitset *ws)
+dead_put(struct weft_waitset *ws, uintptr_t w)
 {
-    drop_list(ws->fifo);
-    drop_list(take_all(ws));
-    weft__free(ws);
-}
-
-static void
-ws_release(struct weft_waitset *ws)
-{
-    /* [W4] acq_rel: every callback's pushes happen-before the free. */
-    if (atomic_fetch_sub_explicit(&ws->refs, 1, memory_order_acq_rel) == 1)
+    /* [W4] acq_rel: acquires destroy's release and every earlier
+     * decrement; releases ours to whoever frees; acquire on failure too. */
+    while (!atomic_compare_exchange_weak_explicit(&ws->stack, &w, w - DEAD_ONE,
+                                                  memory_order_acq_rel,
+                                                  memory_order_acquire))
+        ;
+    if (DEAD_COUNT(w) == 1)
         ws_free(ws);
 }
 
-/* The done callback of an entry: [W1] push, [W3] wake, [W4] release. */
+/* The done callback of an entry: [W1] push and [W3] wake, or [W4]. */
 static void
 entry_done(weft_future_t *f, void *ctx)
 {
     struct entry *e = (struct entry *)ctx;
     struct weft_waitset *ws = e->ws;
-    /* relaxed: the CAS validates it. */
-    struct entry *head = atomic_load_explicit(&ws->stack, memory_order_relaxed);
+    /* [W3] acquire: a SLEEPING seen here orders the consumer's read of seq
+     * before our bump; DEAD: pairs with destroy's release. */
+    uintptr_t w = atomic_load_explicit(&ws->stack, memory_order_acquire);
 
     (void)f;
-    do {
-        e->next = head;
+    for (;;) {
+        if (w & DEAD_BIT) { /* [W4] destroyed: drop f, count out */
+            weft_future_release(e->f);
+            dead_put(ws, w);
+            return;
+        }
+        if (w == SLEEPING)
+            /* [W3] relaxed: ordered after the consumer's read of seq by
+             * the acquire above; the futex re-checks the value. */
+            atomic_fetch_add_explicit(&ws->seq, 1, memory_order_relaxed);
+        e->next = w == SLEEPING ? NULL : (struct entry *)w;
         WEFT_CHAOS_POINT();
-        /* [W1] seq_cst: publishes e (release, pairs with [W2]) and is the
-         * store half of [W3]'s Dekker pair; relaxed on failure: retried. */
-    } while (!atomic_compare_exchange_weak_explicit(
-        &ws->stack, &head, e, memory_order_seq_cst, memory_order_relaxed));
-    /* e may be consumed and freed from here on: only ws is used. */
-    /* [W3] seq_cst: the load half of the producer's Dekker pair. */
-    if (atomic_load_explicit(&ws->sleeping, memory_order_seq_cst) != 0 &&
-        /* [W3] relaxed: only picks the one producer that wakes; the seq
-         * bump below carries the ordering. */
-        atomic_exchange_explicit(&ws->sleeping, 0, memory_order_relaxed) != 0) {
-        /* [W3] release: pairs with the consumer's acquire load of seq. */
-        atomic_fetch_add_explicit(&ws->seq, 1, memory_order_release);
-        weft__futex_wake(&ws->seq, 1);
+        /* [W1] release: publishes e, pairs with [W2]; acquire on failure,
+         * for the SLEEPING and DEAD cases above. */
+        if (atomic_compare_exchange_weak_explicit(&ws->stack, &w, (uintptr_t)e,
+                                                  memory_order_release,
+                                                  memory_order_acquire))
+            break;
     }
-    ws_release(ws);
+    /* e and ws may be freed from here on: only the address is used. */
+    if (w == SLEEPING)
+        weft__futex_wake(&ws->seq, 1);
 }
 
 WEFT_API int
@@ -170,15 +274,20 @@ weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out)
     ws->pool = pool;
     ws->fifo = NULL;
     ws->pend = NULL;
+    ws->spare = NULL;
+    ws->spare_tail = NULL;
+    ws->nspare = 0;
+    ws->taken = 0;
+    ws->free = NULL;
+    ws->chunks = NULL;
     ws->tail = NULL;
     /* relaxed: not shared yet; the caller publishes ws. */
-    atomic_store_explicit(&ws->added, 0, memory_order_relaxed);
     atomic_store_explicit(&ws->returned, 0, memory_order_relaxed);
-    atomic_store_explicit(&ws->stack, NULL, memory_order_relaxed);
+    atomic_store_explicit(&ws->added, 0, memory_order_relaxed);
     atomic_store_explicit(&ws->add_head, NULL, memory_order_relaxed);
-    atomic_store_explicit(&ws->sleeping, 0, memory_order_relaxed);
+    atomic_store_explicit(&ws->recycle, NULL, memory_order_relaxed);
+    atomic_store_explicit(&ws->stack, 0, memory_order_relaxed);
     atomic_store_explicit(&ws->seq, 0, memory_order_relaxed);
-    atomic_store_explicit(&ws->refs, 1, memory_order_relaxed);
     *out = ws;
     return 0;
 }
@@ -190,7 +299,7 @@ weft_waitset_add(weft_waitset_t *ws, weft_future_t *f, uintptr_t tag)
 
     if (ws == NULL || f == NULL)
         return -EINVAL;
-    e = (struct entry *)weft__malloc(sizeof(*e));
+    e = entry_get(ws);
     if (e == NULL)
         return -ENOMEM;
     weft_future_retain(f);
@@ -211,11 +320,12 @@ weft_waitset_add(weft_waitset_t *ws, weft_future_t *f, uintptr_t tag)
             atomic_store_explicit(&ws->add_head, e, memory_order_release);
         ws->tail = e;
     }
-    /* [W4] relaxed: the owner's reference keeps ws alive meanwhile. */
-    atomic_fetch_add_explicit(&ws->refs, 1, memory_order_relaxed);
     /* release: counted before e can be consumed (the push chain orders it
-     * too); pairs with next()'s acquire load for -ENOENT. */
-    atomic_fetch_add_explicit(&ws->added, 1, memory_order_release);
+     * too); pairs with next()'s acquire load for -ENOENT. Only the adder
+     * writes it, so no read-modify-write is needed. */
+    atomic_store_explicit(
+        &ws->added, atomic_load_explicit(&ws->added, memory_order_relaxed) + 1,
+        memory_order_release);
     /* Already done (its own callbacks may still be running): queue it
      * now, so done futures come out in add order. */
     if (weft_future_done(f))
@@ -264,7 +374,7 @@ walk_pending(struct weft_waitset *ws, bool keep, bool help, unsigned budget)
         if (next == NULL)
             break;
         ws->pend = next;
-        entry_unhold(e);
+        entry_unhold(ws, e);
         e = next;
     }
     return false;
@@ -285,13 +395,36 @@ pop_fifo(struct weft_waitset *ws, weft_future_t **done, uintptr_t *tag)
     if (tag != NULL)
         *tag = e->tag;
     e->tried = 1; /* [W5] e->f is no longer ours */
-    /* relaxed: a statistic for weft_waitset_pending(). */
+    /* relaxed: only this thread writes it; a statistic for pending(). */
     atomic_store_explicit(
         &ws->returned,
         atomic_load_explicit(&ws->returned, memory_order_relaxed) + 1,
         memory_order_relaxed);
-    entry_unhold(e);
+    entry_unhold(ws, e);
     return true;
+}
+
+/* [W3] sleep until a push or the deadline. */
+static void
+ws_sleep(struct weft_waitset *ws, weft_deadline_t deadline)
+{
+    uintptr_t w = 0;
+    /* [W3] relaxed: ordered before the CAS below, which releases it. */
+    uint32_t s = atomic_load_explicit(&ws->seq, memory_order_relaxed);
+
+    /* [W3] release: our read of seq before a producer sees SLEEPING;
+     * relaxed on failure: the stack is not empty, no sleep. */
+    if (!atomic_compare_exchange_strong_explicit(&ws->stack, &w, SLEEPING,
+                                                 memory_order_release,
+                                                 memory_order_relaxed))
+        return;
+    WEFT_CHAOS_POINT();
+    weft__futex_wait(&ws->seq, s, deadline);
+    w = SLEEPING;
+    /* relaxed: take SLEEPING back if no producer replaced it; a replaced
+     * one leaves entries that take_all() acquires. */
+    atomic_compare_exchange_strong_explicit(
+        &ws->stack, &w, 0, memory_order_relaxed, memory_order_relaxed);
 }
 
 WEFT_API int
@@ -309,7 +442,7 @@ weft_waitset_next(weft_waitset_t *ws, weft_deadline_t deadline,
     for (;;) {
         if (pop_fifo(ws, done, tag))
             return 0;
-        /* acquire: pairs with add()'s release increment. */
+        /* acquire: pairs with add()'s release store. */
         if (atomic_load_explicit(&ws->returned, memory_order_relaxed) ==
             atomic_load_explicit(&ws->added, memory_order_acquire))
             return -ENOENT;
@@ -325,16 +458,7 @@ weft_waitset_next(weft_waitset_t *ws, weft_deadline_t deadline,
         }
         if (weft_now_ns() >= deadline)
             return -ETIMEDOUT;
-        /* [W3] seq_cst: the store half of the consumer's Dekker pair. */
-        atomic_store_explicit(&ws->sleeping, 1, memory_order_seq_cst);
-        /* [W3] acquire: pairs with the producer's release bump. */
-        uint32_t s = atomic_load_explicit(&ws->seq, memory_order_acquire);
-        WEFT_CHAOS_POINT();
-        /* [W3] seq_cst: the load half of the consumer's Dekker pair. */
-        if (atomic_load_explicit(&ws->stack, memory_order_seq_cst) == NULL)
-            weft__futex_wait(&ws->seq, s, deadline);
-        /* relaxed: a stale 1 only costs a producer a spurious wake. */
-        atomic_store_explicit(&ws->sleeping, 0, memory_order_relaxed);
+        ws_sleep(ws, deadline);
         spins = 32;
     }
 }
@@ -353,25 +477,42 @@ WEFT_API void
 weft_waitset_destroy(weft_waitset_t *ws)
 {
     struct entry *e;
+    size_t unpushed;
+    uintptr_t w;
 
     if (ws == NULL)
         return;
     /* Completed entries first: their FIFO/stack hold. */
-    drop_list(ws->fifo);
+    drop_list(ws, ws->fifo);
     ws->fifo = NULL;
-    drop_list(take_all(ws));
+    /* [W4] acquire: the pushed batch, as in [W2]. */
+    w = atomic_load_explicit(&ws->stack, memory_order_acquire);
+    do {
+        /* Callbacks still to come, plus destroy's own hold on ws. */
+        unpushed = atomic_load_explicit(&ws->added, memory_order_relaxed) -
+                   ws->taken + 1;
+        for (e = (struct entry *)w; e != NULL; e = e->next)
+            unpushed--;
+        /* [W4] acq_rel: releases our writes (chunks, drops) to the last
+         * callback, acquires the batch we replace; acquire on failure:
+         * a new push to count. */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &ws->stack, &w, DEAD(unpushed), memory_order_acq_rel,
+        memory_order_acquire));
+    drop_list(ws, (struct entry *)w); /* any order will do */
     /* Then every list hold, the newest included (no more adds). */
     e = ws->pend;
     if (e == NULL)
-        e = atomic_load_explicit(&ws->add_head, memory_order_acquire);
+        /* relaxed: the adder is this thread or ordered before destroy. */
+        e = atomic_load_explicit(&ws->add_head, memory_order_relaxed);
     while (e != NULL) {
         /* relaxed: the adder is this thread or ordered before destroy. */
         struct entry *next =
             atomic_load_explicit(&e->add_next, memory_order_relaxed);
-        entry_unhold(e);
+        entry_unhold(ws, e);
         e = next;
     }
-    ws->pend = NULL;
-    /* [W4] entries still pending are freed by the last callback. */
-    ws_release(ws);
+    /* [W4] destroy's own hold: ws stays ours until here. acquire: the
+     * current count (callbacks may have counted out meanwhile). */
+    dead_put(ws, atomic_load_explicit(&ws->stack, memory_order_acquire));
 }

@@ -51,12 +51,15 @@ WEFT_API int weft_wait(weft_future_t **fs, size_t n, int mode,
                        weft_deadline_t deadline, size_t *ndone);
 
 /*
- * weft_pool_map() - results[i] = fn(args[i]) for i in [0, n), in parallel,
- * with at most 2 * workers + 16 tasks submitted ahead of the oldest one not
- * yet collected (memory is O(workers), not O(n)).
+ * weft_pool_map() - results[i] = fn(args[i]) for i in [0, n), in parallel.
+ * Items go out in batches of consecutive items (one task each, about 8 per
+ * worker over the input, at most 64 items), run in order within a batch,
+ * with at most 2 * workers + 16 batches submitted ahead of the oldest one
+ * not yet collected (memory is O(workers), not O(n)).
  * Results are collected in input order. The first failure stops the map:
- * tasks not yet started are cancelled (errors[i] = -ECANCELED, results[i] =
- * NULL), the ones already running are waited for (until the deadline).
+ * items not yet started are cancelled (errors[i] = -ECANCELED, results[i] =
+ * NULL), among them the rest of the failing item's batch; the ones already
+ * running are waited for (until the deadline).
  * results and errors may be NULL; otherwise they have n slots, all written.
  * Return: 0 if every task returned 0; else the failure with the lowest
  * input index: a task's own negative code, a submission error (-ENOMEM,

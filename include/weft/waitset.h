@@ -18,8 +18,10 @@
  *     weft_waitset_destroy(ws);
  *
  * Completion reaches the waitset through a done callback whose node is part
- * of the entry (no allocation beyond the entry) and a lock-free stack the
- * consumer takes whole and reverses: O(1) per completion, never a scan.
+ * of the entry and one CAS on a lock-free stack the consumer takes whole
+ * and reverses: O(1) per completion, never a scan, no shared counter.
+ * Entries come from small chunks the waitset recycles: a waitset allocates
+ * only while it grows past its peak of live entries, and frees at destroy.
  */
 #ifndef WEFT_WAITSET_H
 #define WEFT_WAITSET_H

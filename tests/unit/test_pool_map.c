@@ -75,8 +75,9 @@ START_TEST(results_in_input_order)
 }
 END_TEST
 
-/* Item 0 blocks; with W = 2 * workers + 16, only items 0..W-1 can start
- * until it is collected. */
+/* Item 0 blocks; with W = 2 * workers + 16 batches of B = 64 items (the
+ * batch size for n >= 8 * workers * 64), only item 0 of batch 0 and the
+ * W - 1 batches after it can start until item 0 is collected. */
 static _Atomic int gate0;
 static _Atomic long started;
 
@@ -114,7 +115,7 @@ map_main(void *arg)
 
 START_TEST(window_is_bounded)
 {
-    enum { N = 1000, WORKERS = 2, W = 2 * WORKERS + 16 };
+    enum { N = 100000, WORKERS = 2, W = 2 * WORKERS + 16, B = 64 };
     static void *args[N], *res[N];
     static int err[N];
     struct map_call c = {make_pool(WORKERS), args, N, res, err, 1};
@@ -126,10 +127,10 @@ START_TEST(window_is_bounded)
     atomic_store(&gate0, 0);
     atomic_store(&started, 0);
     ck_assert_int_eq(pthread_create(&t, NULL, map_main, &c), 0);
-    while (atomic_load(&started) < W)
+    while (atomic_load(&started) < 1 + (W - 1) * B)
         sched_yield();
     nanosleep(&ts, NULL); /* room for a broken window to overshoot */
-    ck_assert_int_eq(atomic_load(&started), W);
+    ck_assert_int_eq(atomic_load(&started), 1 + (W - 1) * B);
     atomic_store(&gate0, 1);
     pthread_join(t, NULL);
     ck_assert_int_eq(c.rc, 0);
@@ -140,7 +141,7 @@ START_TEST(window_is_bounded)
 }
 END_TEST
 
-/* Fails at item `bad`; item `slow_bad` fails only after a delay. */
+/* Item 5 fails after a delay; item 70 (in the next batch) fails at once. */
 static int
 fail_some(void *arg, void **res)
 {
@@ -152,7 +153,7 @@ fail_some(void *arg, void **res)
             sched_yield();
         return -EIO;
     }
-    if (i == 7)
+    if (i == 70)
         return -EPERM; /* fails earlier in time, later in input order */
     return 0;
 }
@@ -163,7 +164,7 @@ START_TEST(first_error_cancels_rest)
     weft_pool_t *p = make_pool(2);
     static void *args[N], *res[N];
     static int err[N];
-    const long w = 2 * 2 + 16;
+    const long w = (2 * 2 + 16) * 64; /* window: 20 batches of 64 items */
 
     for (long i = 0; i < N; i++)
         args[i] = (void *)i;
@@ -176,15 +177,18 @@ START_TEST(first_error_cancels_rest)
     }
     ck_assert_int_eq(err[5], -EIO);
     ck_assert_ptr_null(res[5]);
+    /* Item 5's batch stops at its failure: 6 .. 63 never start. */
+    for (long i = 6; i < 64; i++)
+        ck_assert_int_eq(err[i], -ECANCELED);
     /* Submitted before the failure was collected: ran or cancelled. */
-    for (long i = 6; i < 5 + w; i++) {
-        if (i == 7)
+    for (long i = 64; i < w; i++) {
+        if (i == 70) /* the next batch's own failure */
             ck_assert(err[i] == -EPERM || err[i] == -ECANCELED);
         else
             ck_assert(err[i] == 0 || err[i] == -ECANCELED);
     }
     /* Never submitted. */
-    for (long i = 5 + w; i < N; i++) {
+    for (long i = w; i < N; i++) {
         ck_assert_int_eq(err[i], -ECANCELED);
         ck_assert_ptr_null(res[i]);
     }

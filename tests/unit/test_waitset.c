@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_waitset - as_completed: completion order, cancelled futures,
  * timeouts with one total deadline, already-done and duplicate futures,
- * destroy with futures pending, add racing next, waitsets inside tasks of
- * a 1-worker pool, bad input. */
+ * destroy with futures pending or racing completions, entry reuse, add
+ * racing next, waitsets inside tasks of a 1-worker pool, bad input. */
 #include <check.h>
 #include <pthread.h>
 #include <sched.h>
@@ -313,6 +313,91 @@ START_TEST(destroy_with_pending)
 }
 END_TEST
 
+/* Destroy while workers are completing the futures, after taking a few:
+ * the completions that land after destroy free the waitset (the last one)
+ * and drop its references; ASan/TSan builds check the memory. Every task
+ * runs exactly once. */
+static _Atomic long ran;
+
+static int
+count_fn(void *arg, void **res)
+{
+    atomic_fetch_add(&ran, 1);
+    *res = arg;
+    return 0;
+}
+
+START_TEST(destroy_races_completions)
+{
+    enum { ROUNDS = 200, N = 40 };
+    weft_pool_t *p = make_pool(2);
+
+    atomic_store(&ran, 0);
+    for (int round = 0; round < ROUNDS; round++) {
+        weft_waitset_t *ws;
+        weft_future_t *f;
+        uintptr_t tag;
+
+        ck_assert_int_eq(weft_waitset_create(round % 2 ? p : NULL, &ws), 0);
+        for (int i = 0; i < N; i++) {
+            ck_assert_int_eq(weft_pool_submit(p, count_fn, NULL, &f), 0);
+            ck_assert_int_eq(weft_waitset_add(ws, f, (uintptr_t)i), 0);
+            weft_future_release(f);
+        }
+        for (int i = 0; i < round % 5; i++) {
+            ck_assert_int_eq(
+                weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &f, &tag), 0);
+            ck_assert(weft_future_done(f));
+            ck_assert_uint_lt(tag, N);
+            weft_future_release(f);
+        }
+        ck_assert_uint_eq(weft_waitset_pending(ws), N - round % 5);
+        weft_waitset_destroy(ws);
+    }
+    weft_pool_destroy(p); /* every future completes before this returns */
+    ck_assert_int_eq(atomic_load(&ran), (long)ROUNDS * N);
+}
+END_TEST
+
+/* One waitset used as a stream: entries are recycled across many add/next
+ * cycles (more than a chunk and a recycle batch each) and every tag comes
+ * back exactly once per cycle. */
+START_TEST(long_lived_stream)
+{
+    enum { CYCLES = 20, N = 100 };
+    weft_pool_t *p = make_pool(2);
+    weft_waitset_t *ws;
+
+    ck_assert_int_eq(weft_waitset_create(NULL, &ws), 0);
+    for (int c = 0; c < CYCLES; c++) {
+        unsigned char seen[N] = {0};
+        weft_future_t *f;
+        uintptr_t tag;
+        void *r;
+
+        for (long i = 0; i < N; i++) {
+            ck_assert_int_eq(weft_pool_submit(p, ident, (void *)i, &f), 0);
+            ck_assert_int_eq(weft_waitset_add(ws, f, (uintptr_t)i), 0);
+            weft_future_release(f);
+        }
+        for (int i = 0; i < N; i++) {
+            ck_assert_int_eq(
+                weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &f, &tag), 0);
+            ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, &r), 0);
+            ck_assert_int_eq((long)r, (long)tag);
+            ck_assert_int_eq(seen[tag], 0);
+            seen[tag] = 1;
+            weft_future_release(f);
+        }
+        ck_assert_uint_eq(weft_waitset_pending(ws), 0);
+        ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_POLL, &f, &tag),
+                         -ENOENT);
+    }
+    weft_waitset_destroy(ws);
+    weft_pool_destroy(p);
+}
+END_TEST
+
 static weft_waitset_t *shared_ws;
 
 /* A waiter blocks in next(NEVER) until another thread completes. */
@@ -494,6 +579,8 @@ waitset_suite(void)
     tcase_add_test(tc, total_deadline);
     tcase_add_test(tc, already_done_and_duplicates);
     tcase_add_test(tc, destroy_with_pending);
+    tcase_add_test(tc, destroy_races_completions);
+    tcase_add_test(tc, long_lived_stream);
     tcase_add_test(tc, sleeper_is_woken);
     tcase_add_test(tc, add_races_next);
     tcase_add_test(tc, waitset_inside_one_worker_pool);
