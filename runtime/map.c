@@ -23,6 +23,12 @@
  *      the loop retries, so updates of one key are linearisable.
  * [M6] destroy: unlink and retire all, rcu_barrier (every callback done),
  *      then cds_lfht_destroy on the empty table.
+ * [M7] back-pressure: call_rcu never blocks, so when its thread is starved
+ *      (an overloaded machine) retired nodes would pile up without bound.
+ *      Each thread counts its retirements and adds them to retire_pending
+ *      in batches; the callbacks subtract. A thread that finds more than
+ *      RETIRE_LIMIT pending after its outermost operation waits for them
+ *      (rcu_barrier), outside any read section and never from a callback.
  * The entry count is a sharded weft counter: exact when updates stop.
  */
 #include <string.h>
@@ -204,6 +210,42 @@ map_match(const struct weft_map *map)
 
 /* ---- nodes and retirement: [M1] [M4] ------------------------------------- */
 
+/* [M7] Nodes retired and not yet freed, process-wide (call_rcu's thread is
+ * too): about 100 bytes each, so the bound is ~13 MB of garbage. Batches of
+ * RETIRE_BATCH keep the shared line off the writers' fast path. */
+#define RETIRE_LIMIT (1L << 17)
+#define RETIRE_BATCH 64u
+static _Alignas(WEFT_PAD_ALIGN) _Atomic long retire_pending;
+static __thread unsigned retire_local
+    __attribute__((tls_model("initial-exec")));
+static __thread bool in_free_cb __attribute__((tls_model("initial-exec")));
+
+/* [M7] A callback freed one node. */
+static inline void
+retire_done(void)
+{
+    /* relaxed: a bound on memory, not a synchronisation. */
+    atomic_fetch_sub_explicit(&retire_pending, 1, memory_order_relaxed);
+}
+
+/* [M7] After an operation's read section: publish this thread's count, and
+ * wait for the callbacks if too many nodes are pending. */
+static void
+retire_settle(void)
+{
+    long pending;
+
+    if (weft_likely(retire_local < RETIRE_BATCH))
+        return;
+    /* relaxed: as in retire_done(). */
+    pending = atomic_fetch_add_explicit(&retire_pending, (long)retire_local,
+                                        memory_order_relaxed) +
+              (long)retire_local;
+    retire_local = 0;
+    if (pending > RETIRE_LIMIT && weft__rcu_tls.depth == 0 && !in_free_cb)
+        (void)weft__rcu_barrier(); /* 0 here: outside any read section */
+}
+
 static struct bnode *
 bnode_new(const void *key, size_t klen, const void *val, size_t vlen)
 {
@@ -229,6 +271,7 @@ bnode_free_cb(struct rcu_head *rh)
     WEFT_RCU_GP_DONE();
     WEFT_HB_ACQUIRE(b);
     weft__free(b);
+    retire_done();
     /* [M6] */
     WEFT_RCU_CALLBACK_END();
 }
@@ -242,7 +285,10 @@ inode_free_cb(struct rcu_head *rh)
     /* [M4]/[R5] */
     WEFT_RCU_GP_DONE();
     WEFT_HB_ACQUIRE(in);
+    in_free_cb = true; /* [M7] a map call from node_free never waits */
     map->node_free((struct weft_map_node *)(void *)in, map->ctx);
+    in_free_cb = false;
+    retire_done();
     /* [M6] the map is freed only after this (destroy's barrier). */
     WEFT_RCU_CALLBACK_END();
 }
@@ -260,6 +306,7 @@ retire(const struct weft_map *map, struct cds_lfht_node *n)
         WEFT_HB_RELEASE(to_bnode(n));
         urcu_qsbr_call_rcu(&to_bnode(n)->rh, bnode_free_cb);
     }
+    retire_local++; /* [M7] */
 }
 
 /* ---- argument checks ---------------------------------------------------- */
@@ -368,6 +415,7 @@ map_clear(weft_map_t *map)
         }
     }
     weft__rcu_read_exit();
+    retire_settle();
     if (removed > 0)
         weft_counter_add(map->count, -removed);
     return 0;
@@ -574,6 +622,7 @@ put_common(weft_map_t *map, const void *key, size_t klen, const void *val,
         break;
     }
     weft__rcu_read_exit();
+    retire_settle();
     return rc;
 }
 
@@ -624,6 +673,7 @@ remove_common(weft_map_t *map, const void *key, size_t klen)
         }
     }
     weft__rcu_read_exit();
+    retire_settle();
     return rc;
 }
 
@@ -713,6 +763,7 @@ weft_map_compute(weft_map_t *map, const void *key, size_t klen,
     while ((rc = compute_once(map, &p, hash, fn, ctx)) == 1)
         ;
     weft__rcu_read_exit();
+    retire_settle();
     return rc;
 }
 
@@ -796,6 +847,7 @@ node_put_common(weft_map_t *map, struct weft_map_node *node, const void *key,
             weft_counter_add(map->count, 1);
     }
     weft__rcu_read_exit();
+    retire_settle();
     return rc;
 }
 
