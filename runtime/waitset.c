@@ -40,6 +40,7 @@
 #include "futex.h"
 #include "future_int.h"
 #include "internal.h"
+#include "mutate.h"
 
 struct entry {
     struct weft__cb_node node;        /* registered on f: ctx is the entry */
@@ -139,9 +140,14 @@ entry_done(weft_future_t *f, void *ctx)
     do {
         e->next = head;
         /* [W1] seq_cst: publishes e (release, pairs with [W2]) and is the
-         * store half of [W3]'s Dekker pair; relaxed on failure: retried. */
-    } while (!atomic_compare_exchange_weak_explicit(
-        &ws->stack, &head, e, memory_order_seq_cst, memory_order_relaxed));
+         * store half of [W3]'s Dekker pair; relaxed on failure: retried.
+         * MUTANT 61: relaxed; the consumer may read e before it lands. */
+    } while (WEFT_MUTANT(61) ? !atomic_compare_exchange_weak_explicit(
+                                   &ws->stack, &head, e, memory_order_relaxed,
+                                   memory_order_relaxed)
+                             : !atomic_compare_exchange_weak_explicit(
+                                   &ws->stack, &head, e, memory_order_seq_cst,
+                                   memory_order_relaxed));
     /* e may be consumed and freed from here on: only ws is used. */
     /* [W3] seq_cst: the load half of the producer's Dekker pair. */
     if (atomic_load_explicit(&ws->sleeping, memory_order_seq_cst) != 0 &&
