@@ -25,6 +25,7 @@
  *  42  future.c [F2] completion exchange: acq_rel -> relaxed
  *  51  park.c   [P1] the re-check for work before sleeping dropped
  *  61  waitset.c [W1] completion push CAS: seq_cst -> relaxed
+ *  71  lane.c   [L3] new lane published with relaxed stores
  */
 #ifndef WEFT_MUTATE_H
 #define WEFT_MUTATE_H
