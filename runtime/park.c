@@ -63,8 +63,8 @@ weft__park(struct weft__worker *self)
     /* [P1] pairs with [W1]: our bit is visible before we look for work. */
     weft__asym_heavy();
     /* acquire: pairs with the store of EXIT in pool_stop().
-     * MUTANT 51: [P1] no re-check for work: a job published just before
-     * our bit was seen by nobody (lost wake-up). */
+     * MUTANT 51: [P1] no re-check for work: a job pushed before our bit
+     * was set is seen by nobody (a lost wake-up). */
     if (atomic_load_explicit(&pool->state, memory_order_acquire) ==
             WEFT_POOL_EXIT ||
         (!WEFT_MUTANT(51) && weft__work_visible(pool))) {
