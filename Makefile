@@ -8,7 +8,7 @@
 #   make bench-quick   the same, shorter runs
 #   make tsan | asan   clang ThreadSanitizer / ASan+UBSan builds and tests
 #   make stress        -O2, no sanitizer, stress label      (preset stress)
-#   make mutation      tests/mutation.sh: the deque mutations must be caught
+#   make mutation      tests/mutation.sh: every mutant must be caught
 #   make format-check  clang-format 14 --dry-run --Werror
 #   make check-loop    rerun the dev tests until one fails (LOOPS=n bounds it)
 #   make clean         remove build/

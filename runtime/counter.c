@@ -41,6 +41,7 @@
 
 #include "atomics.h"
 #include "internal.h"
+#include "mutate.h"
 
 _Static_assert(sizeof(struct weft_counter_slot) == 128, "slot is 2 lines");
 _Static_assert(sizeof(_Atomic int64_t) == sizeof(int64_t) &&
@@ -72,6 +73,13 @@ id_release(void *arg)
     uint32_t id = (uint32_t)(uintptr_t)arg;
 
     WEFT_CHAOS_POINT();
+    /* MUTANT 31: [C1] no id_lock; the next owner of the id may not see
+     * this thread's last slot stores (and the free stack races). */
+    if (WEFT_MUTANT(31)) {
+        id_free[id_nfree++] = id;
+        weft_counter_private_tid = 0;
+        return;
+    }
     /* [C1] the unlock publishes this thread's last slot stores. */
     pthread_mutex_lock(&id_lock);
     last_of[id] = NULL; /* [C5] no destroyer touches our entry after */

@@ -14,9 +14,9 @@
  *      stay allocated until the deque is destroyed (a thief may still read
  *      one), so no reclamation scheme is needed.
  * Owner-only functions (push, pop) are inline: they are the spawn/sync fast
- * path. WEFT_MUTATE (CMake) re-introduces one classic bug for the mutation
- * check in CI: 1 = [D1] relaxed, 2 = [D4] CAS skipped in pop, 3 = [D2] fence
- * dropped.
+ * path. Mutants 1-3 (mutate.h) re-introduce the classic bugs for the
+ * mutation check in CI: 1 = [D1] relaxed, 2 = [D4] CAS skipped in pop,
+ * 3 = [D2] fence dropped.
  */
 #ifndef WEFT_DEQUE_H
 #define WEFT_DEQUE_H
@@ -27,10 +27,7 @@
 #include "atomics.h"
 #include "internal.h"
 #include "job.h"
-
-#ifndef WEFT_MUTATE
-#    define WEFT_MUTATE 0
-#endif
+#include "mutate.h"
 
 struct weft__dq_array {
     int64_t mask;
@@ -79,14 +76,14 @@ weft__deque_push(struct weft__deque *dq, struct weft__job *job)
     /* relaxed: published by the release store of bottom below. */
     atomic_store_explicit(&a->slot[b & a->mask], job, memory_order_relaxed);
     WEFT_CHAOS_POINT();
-#if WEFT_MUTATE == 1
-    /* MUTATION 1: [D1] weakened; a thief may read a stale slot. */
-    atomic_store_explicit(&dq->bottom, b + 1, memory_order_relaxed);
-#else
-    /* [D1] release: the slot and the job's fields before bottom; pairs with
-     * the acquire load of bottom in steal [D3]. */
-    atomic_store_explicit(&dq->bottom, b + 1, memory_order_release);
-#endif
+    if (WEFT_MUTANT(1)) {
+        /* MUTANT 1: [D1] weakened; a thief may read a stale slot. */
+        atomic_store_explicit(&dq->bottom, b + 1, memory_order_relaxed);
+    } else {
+        /* [D1] release: the slot and the job's fields before bottom; pairs
+         * with the acquire load of bottom in steal [D3]. */
+        atomic_store_explicit(&dq->bottom, b + 1, memory_order_release);
+    }
     return true;
 }
 
@@ -104,11 +101,11 @@ weft__deque_pop(struct weft__deque *dq)
     /* [D2] relaxed (seq_cst under TSan): ordered by the fence below. */
     atomic_store_explicit(&dq->bottom, b, WEFT_MO_FENCED(memory_order_relaxed));
     WEFT_CHAOS_POINT();
-#if WEFT_MUTATE != 3
     /* [D2] the store of bottom must be visible before top is read, or a
-     * thief and the owner can both take the last job. Pairs with [D3]. */
-    WEFT_FENCE_SC();
-#endif
+     * thief and the owner can both take the last job. Pairs with [D3].
+     * MUTANT 3: the fence dropped. */
+    if (!WEFT_MUTANT(3))
+        WEFT_FENCE_SC();
     /* [D2] relaxed (seq_cst under TSan): ordered by the fence above. */
     t = atomic_load_explicit(&dq->top, WEFT_MO_FENCED(memory_order_relaxed));
     if (weft_likely(t < b)) {
@@ -119,17 +116,15 @@ weft__deque_pop(struct weft__deque *dq)
     if (t == b) {
         /* relaxed: the CAS below decides who owns it. */
         job = atomic_load_explicit(&a->slot[b & a->mask], memory_order_relaxed);
-#if WEFT_MUTATE == 2
-        /* MUTATION 2: [D4] CAS skipped; a thief may take the job too. */
-        atomic_store_explicit(&dq->top, t + 1, memory_order_relaxed);
-#else
         WEFT_CHAOS_POINT();
-        /* [D4] seq_cst: the one winner between this pop and a steal. */
-        if (!atomic_compare_exchange_strong_explicit(&dq->top, &t, t + 1,
-                                                     memory_order_seq_cst,
-                                                     memory_order_relaxed))
+        /* [D4] seq_cst: the one winner between this pop and a steal.
+         * MUTANT 2: the CAS skipped; a thief may take the job too. */
+        if (WEFT_MUTANT(2))
+            atomic_store_explicit(&dq->top, t + 1, memory_order_relaxed);
+        else if (!atomic_compare_exchange_strong_explicit(&dq->top, &t, t + 1,
+                                                          memory_order_seq_cst,
+                                                          memory_order_relaxed))
             job = NULL;
-#endif
         /* relaxed: the deque is empty either way; owner-only. */
         atomic_store_explicit(&dq->bottom, b + 1, memory_order_relaxed);
         return job;

@@ -29,6 +29,7 @@
 #include "context.h"
 #include "futex.h"
 #include "future_int.h"
+#include "mutate.h"
 #include "rcu.h"
 #include "worker.h"
 
@@ -171,6 +172,12 @@ claim(weft_future_t *f, uint32_t to)
 
     while ((s & F_STATE) == F_PENDING) {
         WEFT_CHAOS_POINT();
+        if (WEFT_MUTANT(41)) {
+            /* MUTANT 41: [F1] no CAS; two parties may both claim it. */
+            atomic_store_explicit(&f->state, (s & F_WAITERS) | to,
+                                  memory_order_seq_cst);
+            return s;
+        }
         /* [F1] acquire: the submitter's writes to f and arg before the
          * task runs (already ordered by the queue; this keeps TSan's view
          * simple); relaxed on failure: retried. */
@@ -204,8 +211,12 @@ future_run(weft_future_t *f, struct weft__worker *self)
     if (self != NULL)
         weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)f);
     WEFT_CHAOS_POINT();
-    /* [F2] acq_rel: rc/result before DONE; reads WAITERS. */
-    old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
+    /* [F2] acq_rel: rc/result before DONE; reads WAITERS.
+     * MUTANT 42: relaxed; a waiter may read rc/result before they land. */
+    if (WEFT_MUTANT(42))
+        old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_relaxed);
+    else
+        old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
     finish(f, old);
 }
 

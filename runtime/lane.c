@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "asym.h"
+#include "mutate.h"
 #include "ring.h"
 #include "worker.h"
 
@@ -187,9 +188,19 @@ lane_claim(struct weft_pool *pool)
             /* relaxed: not yet published. */
             atomic_store_explicit(&lane->owned, 1, memory_order_relaxed);
             atomic_store_explicit(&lane->refs, 2, memory_order_relaxed);
-            /* [L3] release: the lane is built before it is reachable. */
-            atomic_store_explicit(&pool->lanes[n], lane, memory_order_release);
-            atomic_store_explicit(&pool->nlanes, n + 1, memory_order_release);
+            /* [L3] release: the lane is built before it is reachable.
+             * MUTANT 71: relaxed; a worker may scan a half-built lane. */
+            if (WEFT_MUTANT(71)) {
+                atomic_store_explicit(&pool->lanes[n], lane,
+                                      memory_order_relaxed);
+                atomic_store_explicit(&pool->nlanes, n + 1,
+                                      memory_order_relaxed);
+            } else {
+                atomic_store_explicit(&pool->lanes[n], lane,
+                                      memory_order_release);
+                atomic_store_explicit(&pool->nlanes, n + 1,
+                                      memory_order_release);
+            }
         }
     }
     pthread_mutex_unlock(&pool->lane_lock);

@@ -41,6 +41,7 @@
 #include <weft/counter.h>
 #include <weft/map.h>
 
+#include "mutate.h"
 #include "rcu.h"
 
 /* A byte-map entry: one allocation, key then value inline. */
@@ -298,10 +299,21 @@ static void
 retire(const struct weft_map *map, struct cds_lfht_node *n)
 {
     if (map->intrusive) {
+        /* MUTANT 22: [M4] freed with no grace period; readers may hold it. */
+        if (WEFT_MUTANT(22)) {
+            map->node_free((struct weft_map_node *)(void *)to_inode(n),
+                           map->ctx);
+            return;
+        }
         /* [M4] release: our last accesses before the callback's. */
         WEFT_HB_RELEASE(to_inode(n));
         urcu_qsbr_call_rcu(&to_inode(n)->rh, inode_free_cb);
     } else {
+        /* MUTANT 21: [M4] freed with no grace period; readers may hold it. */
+        if (WEFT_MUTANT(21)) {
+            weft__free(to_bnode(n));
+            return;
+        }
         /* [M4] */
         WEFT_HB_RELEASE(to_bnode(n));
         urcu_qsbr_call_rcu(&to_bnode(n)->rh, bnode_free_cb);

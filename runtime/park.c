@@ -20,6 +20,7 @@
 
 #include "asym.h"
 #include "futex.h"
+#include "mutate.h"
 #include "rcu.h"
 #include "worker.h"
 
@@ -63,10 +64,12 @@ weft__park(struct weft__worker *self)
     WEFT_CHAOS_POINT();
     /* [P1] pairs with [W1]: our bit is visible before we look for work. */
     weft__asym_heavy();
-    /* acquire: pairs with the store of EXIT in pool_stop(). */
+    /* acquire: pairs with the store of EXIT in pool_stop().
+     * MUTANT 51: [P1] no re-check for work: a job pushed before our bit
+     * was set is seen by nobody (a lost wake-up). */
     if (atomic_load_explicit(&pool->state, memory_order_acquire) ==
             WEFT_POOL_EXIT ||
-        weft__work_visible(pool)) {
+        (!WEFT_MUTANT(51) && weft__work_visible(pool))) {
         /* [P2] seq_cst: whoever clears the bit owns the wake-up. */
         if (atomic_fetch_and_explicit(word, ~bit, memory_order_seq_cst) & bit) {
             /* relaxed: we cleared our own bit, see [P2]. */

@@ -35,6 +35,7 @@
 #include <weft/queue.h>
 #include <weft/sync.h>
 
+#include "mutate.h"
 #include "ring.h"
 #include "syncwait.h"
 
@@ -230,7 +231,9 @@ put_once(struct weft_queue *q, void *item, int64_t prio,
         arr_push(q, item, prio);
     }
     weft_lock_release(&q->plock);
-    weft__ec_signal(&q->not_empty, 1);
+    /* MUTANT 12: lost wake-up, a blocked consumer is never woken. */
+    if (!WEFT_MUTANT(12))
+        weft__ec_signal(&q->not_empty, 1);
     return 0;
 }
 
@@ -402,6 +405,11 @@ weft_queue_task_done(weft_queue_t *q)
         if (d >= p)
             return -EOVERFLOW;
         WEFT_CHAOS_POINT();
+        if (WEFT_MUTANT(11)) {
+            /* MUTANT 11: [Q4] no CAS; concurrent task_dones lose counts. */
+            atomic_store_explicit(&q->done, d + 1, memory_order_seq_cst);
+            break;
+        }
         /* [Q4] seq_cst: release of the processing to join(), and the
          * task_done half of the handshake. */
     } while (!atomic_compare_exchange_weak_explicit(

@@ -56,6 +56,7 @@
 #include "futex.h"
 #include "future_int.h"
 #include "internal.h"
+#include "mutate.h"
 
 /* Chunks stay under 1 KiB: glibc serves such sizes from its small bins,
  * while a larger request first consolidates every free fast-bin chunk (the
@@ -249,10 +250,14 @@ entry_done(weft_future_t *f, void *ctx)
         e->next = w == SLEEPING ? NULL : (struct entry *)w;
         WEFT_CHAOS_POINT();
         /* [W1] release: publishes e, pairs with [W2]; acquire on failure,
-         * for the SLEEPING and DEAD cases above. */
-        if (atomic_compare_exchange_weak_explicit(&ws->stack, &w, (uintptr_t)e,
-                                                  memory_order_release,
-                                                  memory_order_acquire))
+         * for the SLEEPING and DEAD cases above.
+         * MUTANT 61: relaxed; the consumer may read e before it lands. */
+        if (WEFT_MUTANT(61) ? atomic_compare_exchange_weak_explicit(
+                                  &ws->stack, &w, (uintptr_t)e,
+                                  memory_order_relaxed, memory_order_acquire)
+                            : atomic_compare_exchange_weak_explicit(
+                                  &ws->stack, &w, (uintptr_t)e,
+                                  memory_order_release, memory_order_acquire))
             break;
     }
     /* e and ws may be freed from here on: only the address is used. */

@@ -1,182 +1,230 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# mutation.sh - prove the deque tests can fail (tests/README.md).
+# mutation.sh - prove the tests can fail (tests/README.md, "Mutation
+# testing").
 #
-# runtime/deque.h re-introduces one classic Chase-Lev bug per -DWEFT_MUTATE=N:
-#   1  [D1] push: the release store of bottom weakened to relaxed
-#   2  [D4] pop: the CAS on the last element skipped
-#   3  [D2] pop: the seq_cst fence dropped
-# For each N this builds stress_deque (exactly-once and payload checks) in
-# its own directory and runs it over a few seeds, oversubscribed, until one
-# run fails: the mutation is "caught". Catchers, in order:
-#   gcc -O2 (build/mutate-N)          every mutation
-#   clang TSan (build/mutate-N-tsan)  N=1: on x86-64 a relaxed and a release
-#                                     store are the same instruction, only
-#                                     TSan sees the missing edge
-#   clang -O2 (build/mutate-N-clang)  N=3: TSan cannot see a missing fence;
-#                                     the tsan recipe measured gcc -O2 at
-#                                     2/20 seeds and clang -O2 at 19/20
-# Each catcher also runs its unmutated build (N=0) on the first three seeds
-# and on the seed that caught: it must pass, or the catch is a broken test.
-# Exit 0 only if every mutation is caught and every control passes.
+# runtime/mutate.h lists the mutants: each re-introduces one classic
+# concurrency bug (a missing release, CAS or fence, a free without a grace
+# period, a lost wake-up) in one structure. This script builds weft with
+# WEFT_MUTATE=select (every mutant compiled in, the environment variable
+# WEFT_MUTANT picks one at start-up) once per catcher configuration:
+#   gcc    gcc -O2            build/mutate-gcc
+#   clang  clang -O2          build/mutate-clang
+#   tsan   clang TSan         build/mutate-tsan
+#   asan   clang ASan+UBSan   build/mutate-asan
+# (a configuration is built only when a mutant needs it, and only the test
+# targets it needs). For each mutant it runs its catcher over seeds until a
+# run fails: the mutant is "caught". The unmutated control is the same
+# binary with WEFT_MUTANT=0: it must pass on the first seed and on every
+# seed that caught a mutant, or the catch is a broken test.
+# Exit 0 only if every mutant is caught and every control passes.
 #
-# Environment: WEFT_MUTATION_SEEDS (default "1 2 ... 10"),
-# WEFT_MUTATION_THREADS (4), WEFT_MUTATION_SECONDS (1 per run), JOBS.
+# Environment: WEFT_MUTATION_SEEDS (default "1 2 ... 10"), WEFT_MUTATION_ONLY
+# (mutant numbers to run, default all), JOBS (build parallelism).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seeds=${WEFT_MUTATION_SEEDS:-1 2 3 4 5 6 7 8 9 10}
-threads=${WEFT_MUTATION_THREADS:-4}
-secs=${WEFT_MUTATION_SECONDS:-1}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-test=stress_deque
 logs=build/mutate-logs
 started=$SECONDS
 
-declare -A what=(
-    [1]="[D1] push: release store of bottom -> relaxed"
-    [2]="[D4] pop: last-element CAS skipped"
-    [3]="[D2] pop: seq_cst fence dropped"
+# The table: mutant number -> bug, and -> catchers tried in order, each
+# config:test:threads:seconds.
+declare -A bug=(
+    [1]="deque [D1] push: bottom store -> relaxed"
+    [2]="deque [D4] pop: last-element CAS skipped"
+    [3]="deque [D2] pop: seq_cst fence dropped"
+    [11]="queue [Q4] task_done: CAS -> load+store"
+    [12]="queue [E2] put: consumer never woken"
+    [21]="map [M4] byte node freed, no grace period"
+    [22]="map [M4] node_free, no grace period"
+    [31]="counter [C1] id reuse without id_lock"
+    [41]="future [F1] claim: CAS -> load+store"
+    [42]="future [F2] completion: acq_rel -> relaxed"
+    [51]="park [P1] re-check before sleeping dropped"
+    [61]="waitset [W1] completion push: -> relaxed"
+    [71]="lane [L3] new lane published relaxed"
 )
-declare -A catchers=([1]="gcc tsan" [2]="gcc" [3]="gcc clang")
-declare -A label=([gcc]="gcc -O2" [tsan]="clang TSan" [clang]="clang -O2")
+declare -A catchers=(
+    [1]="tsan:stress_deque:4:1"
+    [2]="gcc:stress_deque:4:1"
+    [3]="clang:stress_deque:4:2 gcc:stress_deque:4:2"
+    [11]="gcc:stress_queue:4:1"
+    [12]="gcc:stress_wakeup:4:1"
+    [21]="asan:stress_map:4:1"
+    [22]="gcc:stress_map:4:1"
+    [31]="tsan:stress_counter:4:1"
+    [41]="gcc:stress_pool:4:1"
+    [42]="tsan:stress_futures:4:1"
+    [51]="gcc:stress_wakeup:8:2"
+    [61]="tsan:stress_futures:4:1"
+    [71]="tsan:stress_pool:4:1"
+)
+order="1 2 3 11 12 21 22 31 41 42 51 61 71"
+only=${WEFT_MUTATION_ONLY:-$order}
+declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
+    [asan]="clang ASan")
 
-if [ ! -f tests/stress/$test.c ]; then
-    echo "mutation: tests/stress/$test.c does not exist yet: nothing can" \
-        "catch the deque mutations, so this check cannot pass." >&2
-    exit 1
-fi
-for n in 1 2 3; do
-    if ! grep -rqE "WEFT_MUTATE (==|!=) $n" runtime/; then
-        echo "mutation: runtime/ has no WEFT_MUTATE $n branch" >&2
+for n in $order; do
+    if ! grep -rq "WEFT_MUTANT($n)" runtime/; then
+        echo "mutation: runtime/ has no WEFT_MUTANT($n) point" >&2
         exit 1
     fi
 done
 mkdir -p "$logs"
 
-# The tsan test preset's TSAN_OPTIONS, so TSan runs here as it does in CI.
-tsan_options=$(sed -n 's/.*"TSAN_OPTIONS": *"\([^"]*\)".*/\1/p' \
-    CMakePresets.json | head -n 1)
-tsan_options=${tsan_options//\$\{sourceDir\}/$root}
-if [ -z "$tsan_options" ]; then
-    echo "mutation: no TSAN_OPTIONS in CMakePresets.json" >&2
+# The sanitizer test presets' options, so the runs match CI's.
+preset_env() { # NAME
+    sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" CMakePresets.json |
+        head -n 1 | sed "s|\${sourceDir}|$root|g"
+}
+tsan_options=$(preset_env TSAN_OPTIONS)
+asan_options=$(preset_env ASAN_OPTIONS)
+ubsan_options=$(preset_env UBSAN_OPTIONS)
+if [ -z "$tsan_options" ] || [ -z "$asan_options" ]; then
+    echo "mutation: no TSAN_OPTIONS/ASAN_OPTIONS in CMakePresets.json" >&2
     exit 1
 fi
 
-dir_of() { # config n
-    case $1 in
-    gcc) echo "build/mutate-$2" ;;
-    *) echo "build/mutate-$2-$1" ;;
-    esac
-}
-
-# build config n: configure and build only the test; quiet unless it fails.
+# build config test: configure once per config, build only what is needed.
+declare -A configured=() built=()
 build() {
-    local cfg=$1 n=$2 dir log flags
-    dir=$(dir_of "$cfg" "$n")
-    log=$logs/build-$cfg-$n.log
+    local cfg=$1 test=$2 dir=build/mutate-$1 log=$logs/build-$1.log flags
+    [ -n "${built[$cfg.$test]:-}" ] && return 0
     case $cfg in
     gcc) flags=(-DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release) ;;
     clang) flags=(-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release) ;;
     tsan) flags=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=thread) ;;
+    asan) flags=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DWEFT_SANITIZE=address;undefined") ;;
     esac
-    # Warnings are not errors here: a mutation may leave a variable unused.
-    if ! { cmake -S . -B "$dir" "${flags[@]}" -DWEFT_MUTATE="$n" \
-        -DWEFT_WERROR=OFF "-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" &&
-        cmake --build "$dir" -j"$jobs" --target $test; } >"$log" 2>&1; then
+    echo "mutation: building $test (${label[$cfg]}, $dir)"
+    if [ -z "${configured[$cfg]:-}" ]; then
+        if ! cmake -S . -B "$dir" "${flags[@]}" -DWEFT_MUTATE=select \
+            -DWEFT_WERROR=ON "-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" \
+            >"$log" 2>&1; then
+            tail -n 30 "$log" >&2
+            echo "mutation: configuring $dir failed ($log)" >&2
+            exit 1
+        fi
+        configured[$cfg]=1
+    fi
+    if ! cmake --build "$dir" -j"$jobs" --target "$test" >>"$log" 2>&1; then
         tail -n 30 "$log" >&2
-        echo "mutation: building $cfg with WEFT_MUTATE=$n failed ($log)" >&2
+        echo "mutation: building $test in $dir failed ($log)" >&2
         exit 1
     fi
-    # The mutation must reach the test itself: deque.h is inlined into it.
-    if ! grep -q "WEFT_MUTATE=$n .*stress/$test.c" \
-        "$dir/compile_commands.json"; then
-        echo "mutation: $test.c is not compiled with WEFT_MUTATE=$n" \
-            "in $dir (see CMakeLists.txt)" >&2
+    # The selector must be in: the test compiled with WEFT_MUTATE=-1 and
+    # tests/mutation/select.c in the library.
+    if ! grep -q "WEFT_MUTATE=-1 .*stress/$test.c" \
+        "$dir/compile_commands.json" ||
+        ! grep -q "mutation/select.c" "$dir/compile_commands.json"; then
+        echo "mutation: $dir is not a WEFT_MUTATE=select build" >&2
         exit 1
     fi
+    built[$cfg.$test]=1
 }
 
-# run config n seed: 0 if the test passed; prints why it failed otherwise.
+# run config test threads secs mutant seed: 0 if the test passed; prints
+# why it failed otherwise.
 run() {
-    local cfg=$1 n=$2 seed=$3 log rc=0
-    log=$logs/run-$cfg-$n-$seed.log
-    TSAN_OPTIONS=$tsan_options timeout -k 5 $((secs * 30 + 60)) \
-        "$(dir_of "$cfg" "$n")/tests/$test" "$threads" "$secs" "$seed" \
+    local cfg=$1 test=$2 threads=$3 secs=$4 m=$5 seed=$6 log rc=0 mult
+    log=$logs/run-$m-$cfg-$test-$seed.log
+    # Lost wake-up detectors wait 20 s x the multiplier: 5 s in plain
+    # builds, 40 s under the sanitizers.
+    case $cfg in gcc | clang) mult=0.25 ;; *) mult=2 ;; esac
+    WEFT_MUTANT=$m WEFT_TEST_TIMEOUT_MULTIPLIER=$mult \
+        TSAN_OPTIONS=$tsan_options ASAN_OPTIONS=$asan_options \
+        UBSAN_OPTIONS=$ubsan_options timeout -k 5 $((secs * 30 + 60)) \
+        "build/mutate-$cfg/tests/$test" "$threads" "$secs" "$seed" \
         >"$log" 2>&1 || rc=$?
     [ "$rc" = 0 ] && return 0
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-        why="hang"
+        echo "hang"
     elif grep -q "ThreadSanitizer: data race" "$log"; then
-        why="data race"
+        echo "TSan data race"
+    elif grep -q "AddressSanitizer: heap-use-after-free" "$log"; then
+        echo "ASan use-after-free"
+    elif grep -q "lost wake-up" "$log"; then
+        echo "lost wake-up detector"
+    elif grep -qE "[a-z_]+\.c:[0-9]+: ASSERT" "$log"; then
+        grep -m 1 -oE "[a-z_]+\.c:[0-9]+: ASSERT_[A-Z]+" "$log"
+    elif grep -qE "stale payload|taken|ran [0-9]+ times" "$log"; then
+        grep -m 1 -oE "stale payload|taken (twice|[0-9]+ times)|ran [0-9]+ times" "$log" |
+            sed 's/^/item /'
+    elif grep -q "Assertion .* failed" "$log"; then
+        echo "assert in $(grep -m 1 -oE "[a-z_]+\.c:[0-9]+: [a-z_]+: Assertion" "$log" |
+            cut -d: -f1,2)"
+    elif [ "$rc" -gt 128 ]; then
+        echo "killed by signal $((rc - 128))"
     else
-        why=$(grep -m 1 -E "taken|stale|failures|ASSERT" "$log" ||
-            echo "exit $rc")
+        echo "exit $rc"
     fi
-    echo "$why"
     return 1
 }
 
-# The unmutated build (N=0) of a catcher must pass the first three seeds
-# and every seed that caught a mutation with that catcher.
-declare -A control_built=() control_ran=()
-control() { # config seed...
-    local cfg=$1 seed why
-    shift
-    if [ -z "${control_built[$cfg]:-}" ]; then
-        build "$cfg" 0
-        control_built[$cfg]=1
+# control config test threads secs seed: the unmutated run must pass.
+declare -A control_ran=()
+control_failed=0
+control() {
+    local key="$1:$2:$3:$4" seed=$5 why
+    [ -n "${control_ran[$key.$seed]:-}" ] && return 0
+    control_ran[$key.$seed]=1
+    if ! why=$(run "$1" "$2" "$3" "$4" 0 "$seed"); then
+        echo "mutation: the UNMUTATED $2 failed (${label[$1]}, seed $seed:" \
+            "$why); log: $logs/run-0-$1-$2-$seed.log" >&2
+        control_failed=$((control_failed + 1))
+        return 1
     fi
-    for seed in "$@"; do
-        [ -n "${control_ran[$cfg.$seed]:-}" ] && continue
-        echo "mutation: control, ${label[$cfg]}, WEFT_MUTATE=0, seed $seed"
-        if ! why=$(run "$cfg" 0 "$seed"); then
-            echo "mutation: the UNMUTATED $test failed (${label[$cfg]}," \
-                "seed $seed: $why); log: $logs/run-$cfg-0-$seed.log" >&2
-            tail -n 20 "$logs/run-$cfg-0-$seed.log" >&2
-            exit 1
-        fi
-        control_ran[$cfg.$seed]=1
-    done
 }
 
 survived=0
 rows=()
-for n in 1 2 3; do
-    caught="" tried=""
-    for cfg in ${catchers[$n]}; do
-        # shellcheck disable=SC2086 # word splitting wanted
-        control "$cfg" $(echo $seeds | cut -d' ' -f1-3)
-        echo "mutation $n: ${label[$cfg]}"
-        build "$cfg" "$n"
+first_seed=${seeds%% *}
+for n in $only; do
+    caught="" tried="" ctl="ok" catcher=""
+    for c in ${catchers[$n]}; do
+        IFS=: read -r cfg test threads secs <<<"$c"
+        catcher="${label[$cfg]} $test"
+        build "$cfg" "$test"
+        control "$cfg" "$test" "$threads" "$secs" "$first_seed" || ctl="FAILED"
+        echo "mutation $n: $catcher ($threads threads, $secs s per seed)"
         count=0
         for seed in $seeds; do
             count=$((count + 1))
-            if ! why=$(run "$cfg" "$n" "$seed"); then
-                caught="${label[$cfg]}, seed $seed: $why"
-                control "$cfg" "$seed"
+            if ! why=$(run "$cfg" "$test" "$threads" "$secs" "$n" "$seed"); then
+                caught="seed $seed: $why"
+                control "$cfg" "$test" "$threads" "$secs" "$seed" ||
+                    ctl="FAILED"
                 break
             fi
         done
-        tried="${tried:+$tried, }${label[$cfg]} $count"
+        tried="${tried:+$tried + }$count"
         [ -n "$caught" ] && break
     done
     if [ -z "$caught" ]; then
-        caught="SURVIVED"
+        caught="SURVIVED ($tried seeds)"
         survived=$((survived + 1))
     fi
-    rows+=("$(printf '%-48s | %-40s | %s' "$n ${what[$n]}" "$caught" "$tried")")
+    rows+=("$(printf '%-3s| %-44s| %-26s| %-40s| %s' "$n" "${bug[$n]}" \
+        "$catcher" "$caught" "$ctl")")
 done
 
 echo
-printf '%-48s | %-40s | %s\n' "mutation" "caught by" "seeds tried"
+printf '%-3s| %-44s| %-26s| %-40s| %s\n' "#" "mutant (bug)" "catcher" \
+    "caught after" "control"
 printf '%s\n' "${rows[@]}"
-echo "mutation: unmutated controls passed: ${#control_ran[@]} runs" \
-    "(${!control_built[*]}); $((SECONDS - started)) s"
-if [ "$survived" != 0 ]; then
-    echo "mutation: $survived mutation(s) survived: $test cannot see them" >&2
+echo "mutation: ${#control_ran[@]} unmutated control runs;" \
+    "$((SECONDS - started)) s"
+if [ "$control_failed" != 0 ]; then
+    echo "mutation: $control_failed unmutated control run(s) FAILED" >&2
     exit 1
 fi
-echo "mutation: every mutation caught"
+if [ "$survived" != 0 ]; then
+    echo "mutation: $survived mutant(s) survived: no test can see them" >&2
+    exit 1
+fi
+echo "mutation: every mutant caught, every control passed"

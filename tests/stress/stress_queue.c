@@ -146,6 +146,49 @@ run(enum weft_queue_kind k, size_t cap)
     weft_queue_destroy(q);
 }
 
+/* task_done from many threads at once: no call may be lost ([Q4], the
+ * catcher of mutant 11 in tests/mutation.sh). The items are put first, so
+ * exactly puts task_done calls succeed and join() then returns at once. */
+#define TD_ITEMS 20000u
+static _Atomic unsigned td_ready;
+
+static void *
+task_done_all(void *arg)
+{
+    unsigned threads = (unsigned)(uintptr_t)arg;
+    long n = 0;
+
+    /* relaxed: a start line, so that the threads really overlap. */
+    atomic_fetch_add_explicit(&td_ready, 1, memory_order_relaxed);
+    while (atomic_load_explicit(&td_ready, memory_order_relaxed) < threads)
+        sched_yield();
+    while (weft_queue_task_done(q) == 0)
+        n++;
+    return (void *)(intptr_t)n;
+}
+
+static void
+task_done_race(unsigned threads)
+{
+    pthread_t th[MAXT];
+    long total = 0;
+    void *n;
+
+    ASSERT_EQ(weft_queue_create(WEFT_QUEUE_FIFO, TD_ITEMS, &q), 0);
+    for (uintptr_t i = 1; i <= TD_ITEMS; i++)
+        ASSERT_EQ(weft_queue_try_put(q, (void *)i), 0);
+    for (unsigned i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, task_done_all, (void *)(uintptr_t)threads);
+    for (unsigned i = 0; i < threads; i++) {
+        pthread_join(th[i], &n);
+        total += (long)(intptr_t)n;
+    }
+    ASSERT_EQ(total, TD_ITEMS);
+    ASSERT_EQ(weft_queue_join(q, WEFT_DEADLINE_POLL), 0);
+    weft_queue_destroy(q);
+    atomic_store_explicit(&td_ready, 0, memory_order_relaxed); /* joined */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,6 +210,12 @@ main(int argc, char **argv)
     run(WEFT_QUEUE_FIFO, 1024);
     run(WEFT_QUEUE_LIFO, 7);
     run(WEFT_QUEUE_PRIORITY, 16);
+    /* Rounds for a quarter of the time: the threads overlap only when the
+     * (shared, loaded) machine runs them at once. */
+    weft_deadline_t end = weft_deadline_in((uint64_t)(seconds * 1e9));
+    do
+        task_done_race(threads);
+    while (weft_now_ns() < end);
     free((void *)seen);
     return 0;
 }
