@@ -41,6 +41,9 @@ void weft__thread_worker_exit(void);
 struct weft_pool;
 void weft__pool_timer_hold(struct weft_pool *pool);
 void weft__pool_timer_drop(struct weft_pool *pool);
+/* timer.c: called by weft_pool_shutdown() once pool is CLOSED: its armed
+ * timers complete as cancelled, and a fire to it in flight is waited for. */
+void weft__timers_pool_closing(struct weft_pool *pool);
 
 /* clock.c: deadline (absolute CLOCK_MONOTONIC ns) to a timespec. */
 struct timespec;

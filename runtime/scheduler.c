@@ -453,6 +453,7 @@ weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
     weft__lanes_quiesce(pool);
     if (flags & WEFT_SHUTDOWN_CANCEL_PENDING)
         weft__lanes_cancel_all(pool); /* now, even if every worker is busy */
+    weft__timers_pool_closing(pool);  /* its timers end as cancelled */
     /* [S2] seq_cst: pairs with [P1] via the idle bits in wake_all. */
     atomic_store_explicit(&pool->state, WEFT_POOL_EXIT, memory_order_seq_cst);
     weft__wake_all(pool);
