@@ -44,6 +44,11 @@ void weft__pool_timer_drop(struct weft_pool *pool);
 /* timer.c: called by weft_pool_shutdown() once pool is CLOSED: its armed
  * timers complete as cancelled, and a fire to it in flight is waited for. */
 void weft__timers_pool_closing(struct weft_pool *pool);
+/* timer.c: pthread_atfork handlers (scheduler.c registers them): the
+ * child has no timer thread until the next timer is armed. */
+void weft__timers_fork_prepare(void);
+void weft__timers_fork_parent(void);
+void weft__timers_fork_child(void);
 
 /* clock.c: deadline (absolute CLOCK_MONOTONIC ns) to a timespec. */
 struct timespec;

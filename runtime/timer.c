@@ -283,21 +283,24 @@ run_done(weft_future_t *f, void *ctx)
     struct tmr *t = ctx;
     void *res = NULL;
     int rc = weft_future_result(f, WEFT_DEADLINE_POLL, &res);
+    bool rearmed = false;
 
     if (rc == 0) {
         pthread_mutex_lock(&svc.lock);
-        if (t->state == T_FIRED) {
+        if (t->state == T_FIRED) { /* else ended during the run */
             rc = pool_open(t->pool) ? heap_reserve() : -ECANCELED;
             if (rc == 0) {
                 t->due = next_due(t->due, t->period, svc_now());
                 heap_push(t); /* the live reference goes back */
+                rearmed = true;
             }
         }
         pthread_mutex_unlock(&svc.lock);
-        if (rc == 0)
-            return;
     }
-    periodic_end(t, rc, res);
+    if (rearmed)
+        return;
+    if (rc != 0)
+        periodic_end(t, rc, res);
     tmr_release(t);
 }
 
@@ -500,6 +503,31 @@ weft__timers_pool_closing(struct weft_pool *pool)
         (void)weft_future_cancel(t->user);
         tmr_release(t);
     }
+}
+
+void
+weft__timers_fork_prepare(void)
+{
+    pthread_mutex_lock(&svc.lock);
+}
+
+void
+weft__timers_fork_parent(void)
+{
+    pthread_mutex_unlock(&svc.lock);
+}
+
+void
+weft__timers_fork_child(void)
+{
+    /* The timer thread was not copied: the next arm starts one. A batch
+     * it was firing is lost here (those timers belong to the parent's
+     * pools, which have no workers in the child). */
+    svc.started = false;
+    svc.firing = false;
+    svc.tick_done = svc.tick_req;
+    pthread_cond_init(&svc.cv, NULL);
+    pthread_mutex_unlock(&svc.lock); /* taken by fork_prepare */
 }
 
 void
