@@ -22,6 +22,24 @@
 
 #include "weft_test.h"
 
+/* TSan refuses to start threads in the child of a multi-threaded fork
+ * unless told otherwise; the child here must (its new pool). */
+#if defined(__SANITIZE_THREAD__)
+#    define FORK_TSAN 1
+#elif defined(__has_feature)
+#    if __has_feature(thread_sanitizer)
+#        define FORK_TSAN 1
+#    endif
+#endif
+#ifdef FORK_TSAN
+const char *__tsan_default_options(void);
+const char *
+__tsan_default_options(void)
+{
+    return "die_after_fork=0";
+}
+#endif
+
 static _Atomic int stop, spinning;
 static weft_map_t *map;
 static weft_counter_t *counter;
