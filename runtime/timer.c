@@ -80,6 +80,7 @@ static struct {
     struct tmr **heap;
     size_t n, cap;
     bool started;
+    pthread_t thread;             /* valid once started */
     bool firing;                  /* a batch is being handed out */
     uint64_t tick_req, tick_done; /* weft__timer_tick() */
 } svc = {.lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -383,14 +384,13 @@ static int
 svc_start_locked(void)
 {
     pthread_attr_t a;
-    pthread_t th;
     int rc;
 
     if (svc.started)
         return 0;
     pthread_attr_init(&a);
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    rc = pthread_create(&th, &a, timer_main, NULL);
+    rc = pthread_create(&svc.thread, &a, timer_main, NULL);
     pthread_attr_destroy(&a);
     if (rc != 0)
         return -EAGAIN;
@@ -495,7 +495,9 @@ weft__timers_pool_closing(struct weft_pool *pool)
     }
     for (t = list; t != NULL; t = t->next)
         heap_remove(t); /* their live references are ours now */
-    while (svc.firing)  /* [T5] a fire to this pool may be under way */
+    /* [T5] a fire to this pool may be under way; unless we are that fire
+     * (a done callback that a refused fire ran shuts a pool down). */
+    while (svc.firing && !pthread_equal(svc.thread, pthread_self()))
         pthread_cond_wait(&svc.cv, &svc.lock);
     pthread_mutex_unlock(&svc.lock);
     while ((t = list) != NULL) {
