@@ -43,6 +43,15 @@ static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t id_free[WEFT_COUNTER_MAX_THREADS]; /* guarded by id_lock */
 static uint32_t id_nfree;                          /* guarded by id_lock */
 static uint32_t id_next = 1;                       /* guarded by id_lock */
+
+void
+weft__counter_fork(enum weft__fork_phase phase)
+{
+    if (phase == WEFT__FORK_PREPARE)
+        pthread_mutex_lock(&id_lock);
+    else
+        pthread_mutex_unlock(&id_lock); /* the forking thread holds it */
+}
 static pthread_key_t id_key;
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 static int id_key_ok;

@@ -352,24 +352,30 @@ pool_stop(struct weft_pool *pool, unsigned started)
 static void
 fork_prepare(void)
 {
+    /* First: a call_rcu callback may take the locks below before pausing. */
+    weft__rcu_fork_prepare();
     pthread_mutex_lock(&pools_lock);
     weft__timers_fork_prepare();
-    weft__rcu_fork_prepare();
+    weft__thread_fork(WEFT__FORK_PREPARE);
+    weft__counter_fork(WEFT__FORK_PREPARE);
 }
 
 static void
 fork_parent(void)
 {
-    weft__rcu_fork_parent();
+    weft__counter_fork(WEFT__FORK_PARENT);
+    weft__thread_fork(WEFT__FORK_PARENT);
     weft__timers_fork_parent();
     pthread_mutex_unlock(&pools_lock);
+    weft__rcu_fork_parent();
 }
 
 static void
 fork_child(void)
 {
     weft__self = NULL; /* a worker that forked is a plain thread here */
-    weft__rcu_fork_child();
+    weft__counter_fork(WEFT__FORK_CHILD);
+    weft__thread_fork(WEFT__FORK_CHILD);
     weft__timers_fork_child();
     for (struct weft_pool *p = pools_head; p != NULL; p = p->fork_next) {
         p->forked = true;
@@ -379,6 +385,7 @@ fork_child(void)
         pthread_mutex_init(&p->lane_lock, NULL);
     }
     pthread_mutex_unlock(&pools_lock);
+    weft__rcu_fork_child();
 }
 
 static void
