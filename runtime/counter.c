@@ -63,6 +63,15 @@ static uint32_t id_nfree;                          /* guarded by id_lock */
 static uint32_t id_next = 1;                       /* guarded by id_lock */
 /* [C5] each id's holder's last.counter; guarded by id_lock. */
 static _Atomic(weft_counter_t *) *last_of[WEFT_COUNTER_MAX_THREADS + 1];
+
+void
+weft__counter_fork(enum weft__fork_phase phase)
+{
+    if (phase == WEFT__FORK_PREPARE)
+        pthread_mutex_lock(&id_lock);
+    else
+        pthread_mutex_unlock(&id_lock); /* the forking thread holds it */
+}
 static pthread_key_t id_key;
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;
 static int id_key_ok;

@@ -16,6 +16,10 @@
  *      that finds CLOSED runs the callback itself: each runs exactly once.
  * [F4] runner/base: release-stored by the runner before the task runs;
  *      a waiting worker acquire-loads runner to help only under it.
+ * [F5] held (future_int.h): a pending future with the HELD bit is in no
+ *      queue; only a cancel (or its holder) may claim it. Enqueueing
+ *      clears HELD before the job is pushed, so whoever then takes it,
+ *      queue or waiter, may claim it as usual.
  * References: the submitter's and the queue's (dropped by exec, which every
  * queued job gets exactly once, run or not).
  */
@@ -39,7 +43,8 @@ enum {
     F_DONE = 2,
     F_CANCELLED = 3,
     F_STATE = 3,
-    F_WAITERS = 4
+    F_WAITERS = 4,
+    F_HELD = 8 /* [F5] pending, in no queue (future_int.h) */
 };
 
 /* Heap nodes from weft_future_on_done() and caller-owned ones from
@@ -172,6 +177,8 @@ claim(weft_future_t *f, uint32_t to)
 
     while ((s & F_STATE) == F_PENDING) {
         WEFT_CHAOS_POINT();
+        if ((s & F_HELD) && to == F_RUNNING)
+            break; /* [F5] only cancelled while held */
         if (WEFT_MUTANT(41)) {
             /* MUTANT 41: [F1] no CAS; two parties may both claim it. */
             atomic_store_explicit(&f->state, (s & F_WAITERS) | to,
@@ -251,18 +258,15 @@ weft__future_job_cancel(struct weft__job *job)
     weft_future_release(f); /* the queue's reference */
 }
 
-WEFT_API int
-weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
+/* A fresh future with two references (the caller's and the queue's or
+ * holder's), not shared yet. */
+static weft_future_t *
+future_new(weft_fn fn, void *arg, uint32_t state)
 {
-    struct weft__worker *self = weft__self;
-    weft_future_t *f;
-    int rc;
+    weft_future_t *f = future_alloc();
 
-    if (pool == NULL || fn == NULL || out == NULL)
-        return -EINVAL;
-    f = future_alloc();
     if (f == NULL)
-        return -ENOMEM;
+        return NULL;
     f->job.exec = future_exec;
     f->fn = fn;
     f->arg = arg;
@@ -270,11 +274,21 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
     f->rc = 0;
     f->base = 0;
     /* relaxed: not shared yet; the queue push publishes f. */
-    atomic_store_explicit(&f->state, F_PENDING, memory_order_relaxed);
+    atomic_store_explicit(&f->state, state, memory_order_relaxed);
     atomic_store_explicit(&f->refs, 2, memory_order_relaxed);
     atomic_store_explicit(&f->runner, NULL, memory_order_relaxed);
     atomic_store_explicit(&f->cbs, NULL, memory_order_relaxed);
     f->ctx = weft__ctx_capture();
+    return f;
+}
+
+/* Push f's job to pool: to our own deque from one of its workers. */
+static int
+future_push(weft_pool_t *pool, weft_future_t *f)
+{
+    struct weft__worker *self = weft__self;
+    int rc;
+
     if (self != NULL && self->pool == pool) {
         /* From our own worker: its deque (accepted during shutdown too,
          * the owner drains it before leaving). */
@@ -283,9 +297,23 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
             weft__stat_add(&self->stats, WEFT_ST_SUBMITTED, 1);
         if (rc == 0)
             weft__trace(&self->trace, WEFT_EV_SUBMIT, 0, (uintptr_t)f);
-    } else {
-        rc = weft__lane_push(pool, &f->job);
+        return rc;
     }
+    return weft__lane_push(pool, &f->job);
+}
+
+WEFT_API int
+weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
+{
+    weft_future_t *f;
+    int rc;
+
+    if (pool == NULL || fn == NULL || out == NULL)
+        return -EINVAL;
+    f = future_new(fn, arg, F_PENDING);
+    if (f == NULL)
+        return -ENOMEM;
+    rc = future_push(pool, f);
     if (rc != 0) {
         weft__ctx_unref(f->ctx);
         future_free(f);
@@ -293,6 +321,58 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
     }
     *out = f;
     return 0;
+}
+
+int
+weft__future_create_held(weft_fn fn, void *arg, weft_future_t **out)
+{
+    weft_future_t *f = future_new(fn, arg, F_PENDING | F_HELD);
+
+    if (f == NULL)
+        return -ENOMEM;
+    *out = f;
+    return 0;
+}
+
+int
+weft__future_enqueue(weft_future_t *f, weft_pool_t *pool)
+{
+    uint32_t old;
+    int rc;
+
+    /* [F5] relaxed: the push below publishes f to the queue; a waiter that
+     * sees HELD clear claims with acquire ([F1]). */
+    atomic_fetch_and_explicit(&f->state, ~(uint32_t)F_HELD,
+                              memory_order_relaxed);
+    rc = future_push(pool, f);
+    if (rc != 0) {
+        old = claim(f, F_CANCELLED);
+        if (old != UINT32_MAX)
+            finish(f, old);
+        weft_future_release(f); /* the queue's reference */
+    }
+    return rc;
+}
+
+bool
+weft__future_complete_held(weft_future_t *f, int rc, void *result)
+{
+    /* relaxed: the CAS below validates it. */
+    uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed), old;
+
+    do {
+        if ((s & (F_STATE | F_HELD)) != (F_PENDING | F_HELD))
+            return false; /* cancelled first */
+        /* [F1] acquire: as any claim; relaxed on failure: retried. */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &f->state, &s, (s & F_WAITERS) | F_RUNNING, memory_order_acquire,
+        memory_order_relaxed));
+    f->rc = rc;
+    f->result = result;
+    /* [F2] acq_rel: rc/result before DONE; reads WAITERS. */
+    old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
+    finish(f, old);
+    return true;
 }
 
 static int

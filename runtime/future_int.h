@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * future_int.h - the one private hook future.c offers other runtime files:
- * a done callback whose node the caller owns (embedded in a waitset entry
- * or a weft_wait() record), so registering it allocates nothing.
+ * future_int.h - private hooks future.c offers other runtime files:
+ * - a done callback whose node the caller owns (embedded in a waitset entry
+ *   or a weft_wait() record), so registering it allocates nothing;
+ * - held futures (timer.c): pending, in no queue, cancellable as usual,
+ *   later enqueued into a pool or completed by their holder.
  */
 #ifndef WEFT_FUTURE_INT_H
 #define WEFT_FUTURE_INT_H
+
+#include <stdbool.h>
 
 #include <weft/future.h>
 
@@ -25,5 +29,31 @@ struct weft__cb_node {
  * free n (future.c reads nothing from n after calling it).
  */
 void weft__future_on_done_node(weft_future_t *f, struct weft__cb_node *n);
+
+/*
+ * weft__future_create_held() - a pending future of fn(arg) that is in no
+ * queue: waiters (even on a worker) never run it inline, and
+ * weft_future_cancel() cancels it as any pending future, exactly once.
+ * Return: 0; -ENOMEM.
+ * Ownership: *out carries two references, one for the caller to hand out
+ * and one for the holder (released with weft_future_release()).
+ */
+int weft__future_create_held(weft_fn fn, void *arg, weft_future_t **out);
+
+/*
+ * weft__future_enqueue() - queue a held future on pool, as
+ * weft_pool_submit() would (it may run from now on). Consumes one
+ * reference of the caller's, which becomes the queue's.
+ * Return: 0; -ESHUTDOWN or -ENOMEM if the pool refused it: the future then
+ * completes as cancelled (unless a cancel or a waiter came first).
+ */
+int weft__future_enqueue(weft_future_t *f, weft_pool_t *pool);
+
+/*
+ * weft__future_complete_held() - complete a held future with rc/result
+ * without running it. Return: false if it was cancelled first.
+ * Ordering: as a task's completion (writes before happen-before result).
+ */
+bool weft__future_complete_held(weft_future_t *f, int rc, void *result);
 
 #endif /* WEFT_FUTURE_INT_H */

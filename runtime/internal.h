@@ -43,6 +43,26 @@ void weft__thread_worker_exit(void);
 struct weft_pool;
 void weft__pool_timer_hold(struct weft_pool *pool);
 void weft__pool_timer_drop(struct weft_pool *pool);
+/* timer.c: called by weft_pool_shutdown() once pool is CLOSED: its armed
+ * timers complete as cancelled, and a fire to it in flight is waited for. */
+void weft__timers_pool_closing(struct weft_pool *pool);
+/* pthread_atfork phases for the leaf locks of thread.c (its registry)
+ * and counter.c (thread ids); scheduler.c registers the handlers. The
+ * forking thread takes each lock before the fork and releases it in both
+ * processes after. */
+enum weft__fork_phase {
+    WEFT__FORK_PREPARE,
+    WEFT__FORK_PARENT,
+    WEFT__FORK_CHILD
+};
+void weft__thread_fork(enum weft__fork_phase phase);
+void weft__counter_fork(enum weft__fork_phase phase);
+
+/* timer.c: pthread_atfork handlers (scheduler.c registers them): the
+ * child has no timer thread until the next timer is armed. */
+void weft__timers_fork_prepare(void);
+void weft__timers_fork_parent(void);
+void weft__timers_fork_child(void);
 
 /* clock.c: deadline (absolute CLOCK_MONOTONIC ns) to a timespec. */
 struct timespec;

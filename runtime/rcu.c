@@ -35,6 +35,9 @@
 #    define _LGPL_SOURCE
 #endif
 #include <urcu/urcu-qsbr.h>
+/* struct urcu_qsbr_reader, for fork (also when the fast paths are not
+ * inlined). */
+#include <urcu/static/urcu-qsbr.h>
 
 #include <weft/map.h>
 
@@ -42,6 +45,37 @@ __thread struct weft__rcu_tls weft__rcu_tls
     __attribute__((tls_model("initial-exec")));
 char weft__rcu_gp_token;
 char weft__rcu_cb_token;
+
+/* Registered threads (fork): guarded by reg_lock. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct weft__rcu_tls *reg_head;
+static bool fork_was_online;
+
+static void
+reg_add(struct weft__rcu_tls *t)
+{
+    t->reader = &URCU_TLS(urcu_qsbr_reader);
+    pthread_mutex_lock(&reg_lock);
+    t->reg_prev = NULL;
+    t->reg_next = reg_head;
+    if (reg_head != NULL)
+        reg_head->reg_prev = t;
+    reg_head = t;
+    pthread_mutex_unlock(&reg_lock);
+}
+
+static void
+reg_remove(struct weft__rcu_tls *t)
+{
+    pthread_mutex_lock(&reg_lock);
+    if (t->reg_prev != NULL)
+        t->reg_prev->reg_next = t->reg_next;
+    else
+        reg_head = t->reg_next;
+    if (t->reg_next != NULL)
+        t->reg_next->reg_prev = t->reg_prev;
+    pthread_mutex_unlock(&reg_lock);
+}
 
 static pthread_key_t rcu_key;
 static pthread_once_t rcu_once = PTHREAD_ONCE_INIT;
@@ -59,6 +93,7 @@ rcu_thread_exit(void *arg)
     /* [R5] */
     WEFT_RCU_READER_END();
     urcu_qsbr_unregister_thread();
+    reg_remove(t);
     *t = (struct weft__rcu_tls){0};
 }
 
@@ -80,6 +115,7 @@ rcu_register(void)
     if (!rcu_key_ok || pthread_setspecific(rcu_key, t) != 0)
         return -EAGAIN;
     urcu_qsbr_register_thread();
+    reg_add(t);
     t->registered = true;
     t->is_online = true;
     return 0;
@@ -253,9 +289,57 @@ weft__rcu_worker_exit(void)
         /* [R5] */
         WEFT_RCU_READER_END();
         urcu_qsbr_unregister_thread();
+        reg_remove(t);
         pthread_setspecific(rcu_key, NULL);
     }
     *t = (struct weft__rcu_tls){0};
+}
+
+/* ---- fork (rcu.h) --------------------------------------------------- */
+
+void
+weft__rcu_fork_prepare(void)
+{
+    struct weft__rcu_tls *t = &weft__rcu_tls;
+
+    /* Online, the forking thread would hold up the grace period that a
+     * call_rcu thread may be waiting for before it can pause. */
+    fork_was_online = t->is_online;
+    if (fork_was_online)
+        rcu_go_offline(t);
+    urcu_qsbr_call_rcu_before_fork();
+    pthread_mutex_lock(&reg_lock);
+}
+
+void
+weft__rcu_fork_parent(void)
+{
+    pthread_mutex_unlock(&reg_lock);
+    urcu_qsbr_call_rcu_after_fork_parent();
+    if (fork_was_online)
+        rcu_go_online(&weft__rcu_tls);
+}
+
+void
+weft__rcu_fork_child(void)
+{
+    struct weft__rcu_tls *self = &weft__rcu_tls, *t;
+
+    pthread_mutex_init(&reg_lock, NULL);
+    /* Only the forking thread was copied: every other registered reader
+     * is gone but still in liburcu's registry, where grace periods would
+     * wait for it, and glibc reuses its thread-local memory for the next
+     * thread. Unlink each from the registry (what its unregister would
+     * do; the only thread left cannot race with us). */
+    for (t = reg_head; t != NULL; t = t->reg_next) {
+        if (t != self)
+            cds_list_del(&((struct urcu_qsbr_reader *)t->reader)->node);
+    }
+    reg_head = self->registered ? self : NULL;
+    self->reg_prev = self->reg_next = NULL;
+    urcu_qsbr_call_rcu_after_fork_child();
+    if (fork_was_online)
+        rcu_go_online(self);
 }
 
 /* ---- public reader calls (map.h) ------------------------------------------

@@ -60,9 +60,21 @@ struct weft__rcu_tls {
     unsigned offline;   /* nesting of offline requests (online mode) */
     unsigned depth;     /* nesting of read sections (map callbacks) */
     unsigned countdown; /* tasks until the next quiescent announcement */
+    /* While registered: liburcu's reader record of this thread, and the
+     * list of registered threads (rcu.c, for fork). */
+    void *reader;
+    struct weft__rcu_tls *reg_next, *reg_prev;
 };
 extern __thread struct weft__rcu_tls weft__rcu_tls
     __attribute__((tls_model("initial-exec")));
+
+/* Fork (pthread_atfork handlers, called by scheduler.c): pause liburcu's
+ * call_rcu threads around fork(); in the child, the readers registered by
+ * threads that the fork did not copy count as offline, so grace periods
+ * (and the maps' frees) do not wait for them forever. */
+void weft__rcu_fork_prepare(void);
+void weft__rcu_fork_parent(void);
+void weft__rcu_fork_child(void);
 
 /* Slow paths of the read section: register, go online / offline. */
 int weft__rcu_enter_slow(void);

@@ -36,6 +36,12 @@ __thread struct weft__worker *weft__self
 
 static _Atomic uint64_t next_pool_id = 1;
 
+/* Live pools, for fork(): guarded by pools_lock. */
+static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct weft_pool *pools_head;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_rc;
+
 static inline uint64_t
 rng_next(uint64_t *s)
 {
@@ -337,6 +343,84 @@ pool_stop(struct weft_pool *pool, unsigned started)
         pthread_join(pool->workers[i].thread, NULL);
 }
 
+/*
+ * fork() (pool.h): the handlers take weft's global locks so that no other
+ * thread holds one at the fork; the child marks every pool it inherited
+ * as forked (no workers; closed to submissions) and re-initialises their
+ * locks, whose holders may not have been copied.
+ */
+static void
+fork_prepare(void)
+{
+    /* First: a call_rcu callback may take the locks below before pausing. */
+    weft__rcu_fork_prepare();
+    pthread_mutex_lock(&pools_lock);
+    weft__timers_fork_prepare();
+    weft__thread_fork(WEFT__FORK_PREPARE);
+    weft__counter_fork(WEFT__FORK_PREPARE);
+}
+
+static void
+fork_parent(void)
+{
+    weft__counter_fork(WEFT__FORK_PARENT);
+    weft__thread_fork(WEFT__FORK_PARENT);
+    weft__timers_fork_parent();
+    pthread_mutex_unlock(&pools_lock);
+    weft__rcu_fork_parent();
+}
+
+static void
+fork_child(void)
+{
+    weft__self = NULL; /* a worker that forked is a plain thread here */
+    weft__counter_fork(WEFT__FORK_CHILD);
+    weft__thread_fork(WEFT__FORK_CHILD);
+    weft__timers_fork_child();
+    for (struct weft_pool *p = pools_head; p != NULL; p = p->fork_next) {
+        p->forked = true;
+        /* relaxed: this is the only thread of the process. */
+        atomic_store_explicit(&p->state, WEFT_POOL_EXIT, memory_order_relaxed);
+        pthread_mutex_init(&p->shutdown_lock, NULL);
+        pthread_mutex_init(&p->lane_lock, NULL);
+    }
+    pthread_mutex_unlock(&pools_lock);
+    weft__rcu_fork_child();
+}
+
+static void
+atfork_init(void)
+{
+    atfork_rc = pthread_atfork(fork_prepare, fork_parent, fork_child) == 0
+                    ? 0
+                    : -ENOMEM;
+}
+
+static void
+pools_add(struct weft_pool *pool)
+{
+    pthread_mutex_lock(&pools_lock);
+    pool->fork_prev = NULL;
+    pool->fork_next = pools_head;
+    if (pools_head != NULL)
+        pools_head->fork_prev = pool;
+    pools_head = pool;
+    pthread_mutex_unlock(&pools_lock);
+}
+
+static void
+pools_remove(struct weft_pool *pool)
+{
+    pthread_mutex_lock(&pools_lock);
+    if (pool->fork_prev != NULL)
+        pool->fork_prev->fork_next = pool->fork_next;
+    else
+        pools_head = pool->fork_next;
+    if (pool->fork_next != NULL)
+        pool->fork_next->fork_prev = pool->fork_prev;
+    pthread_mutex_unlock(&pools_lock);
+}
+
 WEFT_API int
 weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
 {
@@ -349,6 +433,9 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
         return -EINVAL;
     *out = NULL;
     weft__asym_init();
+    pthread_once(&atfork_once, atfork_init);
+    if (atfork_rc != 0)
+        return atfork_rc;
     rc = read_opts(opts, &o);
     if (rc != 0)
         return rc;
@@ -405,6 +492,7 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
         }
     }
     weft__trace_from_env(pool);
+    pools_add(pool);
     *out = pool;
     return 0;
 }
@@ -444,6 +532,11 @@ weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
     pthread_mutex_lock(&pool->shutdown_lock);
     if (pool->joined)
         goto out;
+    if (pool->forked) { /* no workers to stop (fork_child) */
+        weft__timers_pool_closing(pool);
+        pool->joined = true;
+        goto out;
+    }
     if (flags & WEFT_SHUTDOWN_CANCEL_PENDING)
         /* relaxed: read by future_exec as a hint; [S2] publishes it. */
         atomic_store_explicit(&pool->cancelling, 1, memory_order_relaxed);
@@ -453,6 +546,7 @@ weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
     weft__lanes_quiesce(pool);
     if (flags & WEFT_SHUTDOWN_CANCEL_PENDING)
         weft__lanes_cancel_all(pool); /* now, even if every worker is busy */
+    weft__timers_pool_closing(pool);  /* its timers end as cancelled */
     /* [S2] seq_cst: pairs with [P1] via the idle bits in wake_all. */
     atomic_store_explicit(&pool->state, WEFT_POOL_EXIT, memory_order_seq_cst);
     weft__wake_all(pool);
@@ -482,7 +576,8 @@ weft_pool_destroy(weft_pool_t *pool)
         return -EINVAL;
     rc = weft_pool_shutdown(pool, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER);
     if (rc != 0)
-        return rc;    /* -EDEADLK: from one of its own workers */
+        return rc; /* -EDEADLK: from one of its own workers */
+    pools_remove(pool);
     pool_unref(pool); /* freed now, or by the last timer still holding it */
     return 0;
 }

@@ -375,6 +375,15 @@ weft_thread_set_excepthook(weft_thread_excepthook_fn hook, void *ctx,
 }
 
 void
+weft__thread_fork(enum weft__fork_phase phase)
+{
+    if (phase == WEFT__FORK_PREPARE)
+        pthread_mutex_lock(&reg.lock);
+    else
+        pthread_mutex_unlock(&reg.lock); /* the forking thread holds it */
+}
+
+void
 weft__thread_worker_enter(const char *name)
 {
     struct weft_thread *t = weft__calloc(1, sizeof(*t));

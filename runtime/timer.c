@@ -4,115 +4,99 @@
  * wide min-heap of timers, one timer thread sleeping on a futex until the
  * earliest deadline.
  *
- * The user-visible future U. future.c has no way to make a pending future
- * that is in no queue, so U is created by weft_pool_submit() of u_tramp to
- * a private one-worker "gate" pool whose only worker is kept busy by a
- * creator task: U sits in that worker's deque and is never taken from it.
- * The creator (on the gate worker, so the push is to its own growable
- * deque) makes U on request of weft_pool_submit_after/every (a short round
- * trip). When the timer fires, a tiny gate task submitted to the target
- * pool calls weft_future_result(U, POLL): on a worker that claims U and
- * runs u_tramp inline there, so fn runs on the target pool and U gets fn's
- * result; if U was cancelled first, the claim fails and nothing runs. The
- * deque slots of finished futures are reclaimed by retiring gates: after
- * GATE_ROTATE futures a gate stops creating, and once all its futures are
- * done its creator returns, the pool drains (only releases) and is
- * destroyed by the timer thread. Up to GATE_RETIRING gates may wait for
- * their last timers at once (one long timer pins only its own gate); past
- * that the active gate keeps growing until one is reclaimed. (A future.c
- * hook for a detached pending future would remove the gate pools; see the
- * report of issue "Threads, timers".)
+ * A timer's user future U is a held future (future_int.h): pending, in no
+ * queue, cancellable as usual. A one-shot timer's fire enqueues U into its
+ * pool, so U's own task is fn. A periodic timer's U is never enqueued:
+ * each fire submits a run (run_task, then run_done as the run's done
+ * callback), and U completes when the timer ends: cancelled, a run that
+ * failed, or its pool shut down.
  *
  * Concurrency protocol:
- * [T1] svc.lock (a pthread mutex) guards the heap, every timer's state
- *      transitions and heap index, the gates' request lists and counters.
+ * [T1] svc.lock (a pthread mutex) guards the heap, every timer's state and
+ *      heap index, svc.started, svc.firing and the tick counters.
  * [T2] svc.seq is the timer thread's futex word. It snapshots seq under
  *      the lock after computing the next deadline; whoever changes the
- *      heap top bumps seq under the lock and wakes it: no lost wake-up.
- * [T3] gate->wake is the creator's futex word, bumped under the lock on a
- *      request or when a retiring gate's last future completes.
- * [T4] t->created: the creator writes t->user / t->create_rc, then
- *      release-stores created = 1; the requester acquire-loads it.
- * [T5] t->state is written under the lock; a periodic u_tramp claimed
- *      early by a waiter sleeps on it (futex) until ENDED.
- * References on a timer t: one for "armed" (the heap; moved to the gate
- * or run task when it fires and back when a periodic timer re-arms), one
- * for U's done callback (which also covers u_tramp, as U's callbacks run
- * after its task). t holds one reference to U, dropped when t is freed.
+ *      heap top (or asks for a tick) bumps seq under the lock and wakes
+ *      it: no lost wake-up.
+ * [T3] One-shot fire vs cancel: U's claim (future.c [F1], [F5]) picks one.
+ *      A cancel returning 0 means the enqueued job finds U cancelled.
+ * [T4] Periodic: a run starts only if, under the lock, the timer is still
+ *      FIRED; U's done callback (u_done), which a cancel runs before it
+ *      returns, sets OVER under the lock. So no run starts after cancel
+ *      returned 0.
+ * [T5] Pool shutdown: weft__timers_pool_closing() runs after the pool is
+ *      CLOSED. Under the lock it takes the pool's timers out of the heap
+ *      and waits until no fire is in flight (svc.firing); arm and re-arm
+ *      check the pool's state under the lock, so a closed pool gets no
+ *      timer back. Its timers complete as cancelled before shutdown
+ *      returns.
+ * References on a timer t: "live" (the heap; moved to the fire, to the
+ * periodic run, and back to the heap on a re-arm) and one for U's done
+ * callback. t holds the holder's reference to U and one on its pool's
+ * memory (scheduler.c), both dropped when t is freed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
 #include <weft/timer.h>
 
-#include "atomics.h"
 #include "futex.h"
 #include "future_int.h"
 #include "internal.h"
-#include "rcu.h"
-#include "syncwait.h"
+#include "timer_int.h"
+#include "worker.h"
 
-#define GATE_ROTATE   1024u
-#define GATE_RETIRING 8u
-#define NOT_IN_HEAP   SIZE_MAX
+#define BATCH       64u
+#define NOT_IN_HEAP SIZE_MAX
 
 enum {
-    T_ARMED = 0,
-    T_FIRED = 1,   /* one-shot: its gate task is on the way */
-    T_RUNNING = 2, /* periodic: a run is in progress */
-    T_ENDED = 3,   /* periodic: ended by an error or a shutdown */
-    T_CANCELLED = 4
+    T_ARMED = 0, /* in the heap */
+    T_FIRED = 1, /* out of it: enqueued (one-shot) or a run on its way */
+    T_OVER = 2   /* U is complete */
 };
-
-struct gate;
 
 struct tmr {
     _Atomic uint32_t refs;
-    _Atomic uint32_t state;   /* [T5] */
-    _Atomic uint32_t created; /* [T4] */
-    int create_rc;
+    uint32_t state; /* [T1] */
     weft_pool_t *pool;
     weft_fn fn;
     void *arg;
     uint64_t due;
-    uint64_t period; /* 0: one-shot */
-    size_t heap_idx; /* [T1] */
-    int err;         /* periodic: the code that ended it */
-    void *res;
-    weft_future_t *user; /* U */
-    struct gate *gate;
-    struct tmr *req_next;
-    struct weft__cb_node done_node;
-};
-
-struct gate {
-    weft_pool_t *pool;
-    weft_future_t *plug;   /* the creator task */
-    _Atomic uint32_t wake; /* [T3] */
-    struct tmr *reqs;      /* [T1] */
-    uint32_t created;      /* [T1] */
-    uint32_t outstanding;  /* [T1] futures not done yet */
-    bool retiring;         /* [T1] */
-    bool exited;           /* [T1] the creator is returning */
-    struct gate *next;     /* [T1] in svc.retiring */
+    uint64_t period;                /* 0: one-shot */
+    size_t heap_idx;                /* [T1] */
+    weft_future_t *user;            /* U, the holder's reference */
+    struct tmr *next;               /* pool_closing's list */
+    struct weft__cb_node done_node; /* on U */
+    struct weft__cb_node run_node;  /* on the run in flight (periodic) */
 };
 
 static struct {
     pthread_mutex_t lock;
+    pthread_cond_t cv;    /* firing cleared, a tick done */
     _Atomic uint32_t seq; /* [T2] */
     struct tmr **heap;
     size_t n, cap;
-    struct gate *active, *retiring; /* retiring: a list */
-    unsigned nretiring;
-    pthread_t thread;
-    int start_rc;
-} svc = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    bool started;
+    pthread_t thread;             /* valid once started */
+    bool firing;                  /* a batch is being handed out */
+    uint64_t tick_req, tick_done; /* weft__timer_tick() */
+} svc = {.lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-static pthread_once_t svc_once = PTHREAD_ONCE_INIT;
+/* NULL: CLOCK_MONOTONIC (weft_now_ns); a test's fake clock otherwise. */
+static _Atomic(weft__timer_clock_fn) svc_clock;
+
+static uint64_t
+svc_now(void)
+{
+    /* acquire: pairs with weft__timer_clock_set()'s release. */
+    weft__timer_clock_fn now =
+        atomic_load_explicit(&svc_clock, memory_order_acquire);
+
+    return now != NULL ? now() : weft_now_ns();
+}
 
 /* ---- timers: references --------------------------------------------- */
 
@@ -122,7 +106,7 @@ tmr_release(struct tmr *t)
     /* acq_rel: the last release sees every other holder's writes. */
     if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
         weft_future_release(t->user);
-        /* The last use of t->pool: the pool may be destroyed now. */
+        /* The last use of t->pool: the pool may be freed now. */
         weft__pool_timer_drop(t->pool);
         weft__free(t);
     }
@@ -191,18 +175,25 @@ heap_reserve(void)
     return 0;
 }
 
+/* Under svc.lock: make the timer thread look again [T2]. */
+static void
+svc_kick(void)
+{
+    /* relaxed: under svc.lock, which the timer thread holds when it
+     * snapshots seq [T2]; the futex compares the value. */
+    atomic_fetch_add_explicit(&svc.seq, 1, memory_order_relaxed);
+    weft__futex_wake(&svc.seq, 1);
+}
+
 /* Insert (room reserved); wakes the timer thread when t is the new top. */
 static void
 heap_push(struct tmr *t)
 {
+    t->state = T_ARMED;
     heap_set(svc.n++, t);
     heap_up(svc.n - 1);
-    if (t->heap_idx == 0) {
-        /* relaxed: under svc.lock, which the timer thread takes to read
-         * the snapshot [T2]; the futex compares the value. */
-        atomic_fetch_add_explicit(&svc.seq, 1, memory_order_relaxed);
-        weft__futex_wake(&svc.seq, 1);
-    }
+    if (t->heap_idx == 0)
+        svc_kick();
 }
 
 static void
@@ -219,88 +210,17 @@ heap_remove(struct tmr *t)
     heap_down(last->heap_idx);
 }
 
-/* ---- state ------------------------------------------------------------ */
-
-static uint32_t
-state_get(struct tmr *t)
+/* Under svc.lock: may timers still target pool [T5]? */
+static bool
+pool_open(weft_pool_t *pool)
 {
-    /* acquire: [T5] pairs with state_set (for lock-free readers). */
-    return atomic_load_explicit(&t->state, memory_order_acquire);
+    /* relaxed: svc.lock orders it against weft__timers_pool_closing(),
+     * which runs after the CLOSED store [T5]. */
+    return atomic_load_explicit(&pool->state, memory_order_relaxed) ==
+           WEFT_POOL_RUNNING;
 }
 
-/* Under svc.lock. */
-static void
-state_set(struct tmr *t, uint32_t s)
-{
-    /* release: [T5] err/res before ENDED; pairs with state_get. */
-    atomic_store_explicit(&t->state, s, memory_order_release);
-    if (s == T_ENDED) /* only an early-claimed periodic U sleeps on it */
-        weft__futex_wake(&t->state, INT32_MAX);
-}
-
-/* ---- U's task and done callback ---------------------------------------- */
-
-static void
-sleep_until(uint64_t due)
-{
-    struct timespec ts;
-    bool worker = weft_pool_current() != NULL;
-
-    weft__ns_to_timespec(due, &ts);
-    if (worker)
-        weft__rcu_worker_offline(); /* a blocking wait (rcu.h) */
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
-    if (worker)
-        weft__rcu_worker_online();
-}
-
-/* U's task: normally run inline by a gate task (one-shot) or by the run
- * that ended a periodic timer; early by a worker waiting on U. */
-static int
-u_tramp(void *arg, void **result)
-{
-    struct tmr *t = arg;
-    uint32_t s;
-    bool drop = false;
-
-    if (t->period == 0) {
-        pthread_mutex_lock(&svc.lock);
-        if (state_get(t) == T_ARMED) {
-            /* Claimed by a waiter before the fire: fire it here. */
-            state_set(t, T_FIRED);
-            if (t->heap_idx != NOT_IN_HEAP) {
-                heap_remove(t);
-                drop = true;
-            }
-        }
-        pthread_mutex_unlock(&svc.lock);
-        if (drop) {
-            tmr_release(t); /* the armed reference */
-            sleep_until(t->due);
-        }
-        return t->fn(t->arg, result);
-    }
-    /* Periodic: U completes when the timer ends [T5]. Only a waiting
-     * worker gets here before that (an early claim): sleep. */
-    while ((s = state_get(t)) != T_ENDED) {
-        weft__rcu_worker_offline(); /* a blocking wait (rcu.h) */
-        weft__futex_wait(&t->state, s, WEFT_DEADLINE_NEVER);
-        weft__rcu_worker_online();
-    }
-    *result = t->res;
-    return t->err;
-}
-
-static void
-gate_retire_check(struct gate *g)
-{
-    if (g->retiring && g->outstanding == 0) {
-        /* relaxed: under svc.lock, read by the creator under it [T3]. */
-        atomic_fetch_add_explicit(&g->wake, 1, memory_order_relaxed);
-        weft__futex_wake(&g->wake, 1);
-    }
-}
+/* ---- completion and periodic runs ------------------------------------ */
 
 /* U completed (ran, failed, or was cancelled): disarm, drop refs. */
 static void
@@ -308,7 +228,6 @@ u_done(weft_future_t *f, void *ctx)
 {
     struct tmr *t = ctx;
     bool armed = false;
-    uint32_t s;
 
     (void)f;
     pthread_mutex_lock(&svc.lock);
@@ -316,53 +235,21 @@ u_done(weft_future_t *f, void *ctx)
         heap_remove(t);
         armed = true;
     }
-    s = state_get(t);
-    if (s == T_ARMED || s == T_RUNNING)
-        state_set(t, T_CANCELLED);
-    t->gate->outstanding--;
-    gate_retire_check(t->gate);
+    t->state = T_OVER; /* [T4] */
     pthread_mutex_unlock(&svc.lock);
     if (armed)
         tmr_release(t);
     tmr_release(t);
 }
 
-/* ---- firing ------------------------------------------------------------ */
-
-/* On the target pool: complete U by running it here (one-shot). */
-static int
-gate_task(void *arg, void **result)
-{
-    struct tmr *t = arg;
-
-    (void)result;
-    /* Claims U and runs u_tramp inline; -ECANCELED / -ETIMEDOUT when it
-     * was cancelled or claimed by a waiter: nothing to do then. */
-    (void)weft_future_result(t->user, WEFT_DEADLINE_POLL, NULL);
-    tmr_release(t);
-    return 0;
-}
-
-/* End a periodic timer with err/res; complete U. */
+/* End a periodic timer: U completes with err/res (unless already done). */
 static void
 periodic_end(struct tmr *t, int err, void *res)
 {
-    bool ended = false;
-
-    pthread_mutex_lock(&svc.lock);
-    if (state_get(t) == T_RUNNING) {
-        t->err = err;
-        t->res = res;
-        state_set(t, T_ENDED);
-        ended = true;
-    }
-    pthread_mutex_unlock(&svc.lock);
-    if (!ended)
-        return; /* cancelled meanwhile: U is already complete */
-    if (err == -ECANCELED || weft_pool_current() == NULL)
+    if (err == -ECANCELED)
         (void)weft_future_cancel(t->user);
     else
-        (void)weft_future_result(t->user, WEFT_DEADLINE_POLL, NULL);
+        (void)weft__future_complete_held(t->user, err, res);
 }
 
 /* The next due time after a run: fixed rate, missed periods coalesced. */
@@ -376,236 +263,143 @@ next_due(uint64_t due, uint64_t period, uint64_t now)
     return next;
 }
 
+/* A periodic run, on the pool: fn, unless the timer ended [T4]. */
 static int
 run_task(void *arg, void **result)
 {
     struct tmr *t = arg;
-    void *res = NULL;
-    int rc;
+    bool go;
 
-    (void)result;
-    /* No run starts once U is cancelled (weft_future_cancel returned). */
-    if (weft_future_cancelled(t->user) || state_get(t) != T_RUNNING) {
-        tmr_release(t);
-        return 0;
-    }
-    WEFT_CHAOS_POINT();
-    rc = t->fn(t->arg, &res);
-    if (rc != 0) {
-        periodic_end(t, rc, res);
-        tmr_release(t);
-        return 0;
-    }
     pthread_mutex_lock(&svc.lock);
-    if (state_get(t) == T_RUNNING && heap_reserve() == 0) {
-        t->due = next_due(t->due, t->period, weft_now_ns());
-        state_set(t, T_ARMED);
-        heap_push(t); /* the run's reference goes back to the heap */
-        pthread_mutex_unlock(&svc.lock);
-        return 0;
-    }
-    rc = state_get(t) == T_RUNNING ? -ENOMEM : 0;
+    go = t->state == T_FIRED;
     pthread_mutex_unlock(&svc.lock);
-    if (rc != 0)
-        periodic_end(t, rc, NULL);
-    tmr_release(t);
-    return 0;
+    return go ? t->fn(t->arg, result) : 0;
 }
 
-/* Outside the lock: hand a popped timer (with its armed ref) to its pool. */
+/* The run's done callback (it ran, or the pool cancelled it): re-arm or
+ * end the timer; holds the live reference. */
+static void
+run_done(weft_future_t *f, void *ctx)
+{
+    struct tmr *t = ctx;
+    void *res = NULL;
+    int rc = weft_future_result(f, WEFT_DEADLINE_POLL, &res);
+    bool rearmed = false;
+
+    if (rc == 0) {
+        pthread_mutex_lock(&svc.lock);
+        if (t->state == T_FIRED) { /* else ended during the run */
+            rc = pool_open(t->pool) ? heap_reserve() : -ECANCELED;
+            if (rc == 0) {
+                t->due = next_due(t->due, t->period, svc_now());
+                heap_push(t); /* the live reference goes back */
+                rearmed = true;
+            }
+        }
+        pthread_mutex_unlock(&svc.lock);
+    }
+    if (rearmed)
+        return;
+    if (rc != 0)
+        periodic_end(t, rc, res);
+    tmr_release(t);
+}
+
+/* ---- the timer thread ------------------------------------------------ */
+
+/* Outside the lock: hand a popped timer (with its live ref) to its pool. */
 static void
 fire(struct tmr *t)
 {
-    weft_future_t *f = NULL;
-    int rc;
+    weft_future_t *r = NULL;
 
     WEFT_CHAOS_POINT();
-    rc = weft_pool_submit(t->pool, t->period ? run_task : gate_task, t, &f);
-    if (rc == 0) {
-        weft_future_release(f);
+    if (t->period == 0) {
+        /* The queue's reference; refused, U completes as cancelled. */
+        (void)weft_future_retain(t->user);
+        (void)weft__future_enqueue(t->user, t->pool);
+        tmr_release(t);
         return;
     }
-    if (t->period)
+    if (weft_pool_submit(t->pool, run_task, t, &r) != 0) {
         periodic_end(t, -ECANCELED, NULL);
-    else
-        (void)weft_future_cancel(t->user);
-    tmr_release(t);
+        tmr_release(t);
+        return;
+    }
+    /* The live reference moves to the run (run_done drops or re-arms). */
+    t->run_node.cb = run_done;
+    t->run_node.ctx = t;
+    weft__future_on_done_node(r, &t->run_node);
+    weft_future_release(r);
 }
-
-static void gate_reap(void);
 
 static void *
 timer_main(void *unused)
 {
-    struct tmr *batch[64];
+    struct tmr *batch[BATCH];
 
     (void)unused;
     pthread_setname_np(pthread_self(), "weft-timer");
     pthread_mutex_lock(&svc.lock);
     for (;;) {
-        uint64_t now = weft_now_ns(), next = WEFT_DEADLINE_NEVER;
+        uint64_t req = svc.tick_req, now = svc_now(), next;
         uint32_t snap;
         size_t nb = 0;
 
-        while (svc.n > 0 && svc.heap[0]->due <= now && nb < 64) {
+        while (svc.n > 0 && svc.heap[0]->due <= now && nb < BATCH) {
             struct tmr *t = svc.heap[0];
             heap_remove(t);
-            state_set(t, t->period ? T_RUNNING : T_FIRED);
+            t->state = T_FIRED;
             batch[nb++] = t;
         }
-        if (nb == 64)
-            next = WEFT_DEADLINE_POLL;
-        else if (svc.n > 0)
-            next = svc.heap[0]->due;
+        if (nb > 0) {
+            svc.firing = true; /* [T5] */
+            pthread_mutex_unlock(&svc.lock);
+            for (size_t i = 0; i < nb; i++)
+                fire(batch[i]);
+            pthread_mutex_lock(&svc.lock);
+            svc.firing = false;
+            pthread_cond_broadcast(&svc.cv);
+            continue; /* more may be due by now */
+        }
+        if (svc.tick_done != req) {
+            svc.tick_done = req; /* all due at the clock's value fired */
+            pthread_cond_broadcast(&svc.cv);
+        }
+        next = svc.n > 0 ? svc.heap[0]->due : WEFT_DEADLINE_NEVER;
+        /* acquire: pairs with weft__timer_clock_set(). A fake clock moves
+         * only with a tick, which wakes us. */
+        if (atomic_load_explicit(&svc_clock, memory_order_acquire) != NULL)
+            next = WEFT_DEADLINE_NEVER;
         /* relaxed: read under the lock that every bump holds [T2]. */
         snap = atomic_load_explicit(&svc.seq, memory_order_relaxed);
         pthread_mutex_unlock(&svc.lock);
-        for (size_t i = 0; i < nb; i++)
-            fire(batch[i]);
-        gate_reap();
-        if (next != WEFT_DEADLINE_POLL)
-            weft__futex_wait(&svc.seq, snap, next);
+        weft__futex_wait(&svc.seq, snap, next);
         pthread_mutex_lock(&svc.lock);
     }
     return NULL;
 }
 
-/* ---- gates --------------------------------------------------------------- */
-
+/* Under svc.lock: start the timer thread once. */
 static int
-creator(void *arg, void **result)
-{
-    struct gate *g = arg;
-
-    (void)result;
-    pthread_mutex_lock(&svc.lock);
-    for (;;) {
-        struct tmr *reqs = g->reqs;
-        uint32_t snap;
-
-        g->reqs = NULL;
-        if (reqs == NULL && g->retiring && g->outstanding == 0) {
-            /* Let the timer thread reap us [T2]. */
-            g->exited = true;
-            /* relaxed: under svc.lock [T2]. */
-            atomic_fetch_add_explicit(&svc.seq, 1, memory_order_relaxed);
-            weft__futex_wake(&svc.seq, 1);
-            break;
-        }
-        /* relaxed: read under the lock that every bump holds [T3]. */
-        snap = atomic_load_explicit(&g->wake, memory_order_relaxed);
-        pthread_mutex_unlock(&svc.lock);
-        while (reqs != NULL) {
-            struct tmr *t = reqs;
-            weft_future_t *u = NULL;
-
-            reqs = t->req_next;
-            /* Our own worker: a push to our deque, which nobody runs. */
-            t->create_rc = weft_pool_submit(g->pool, u_tramp, t, &u);
-            if (t->create_rc == 0) {
-                t->user = u;
-                (void)weft_future_retain(u); /* t's own reference */
-            }
-            /* [T4] release: user/create_rc before created. */
-            atomic_store_explicit(&t->created, 1, memory_order_release);
-            weft__futex_wake(&t->created, 1);
-        }
-        /* Returns at once if a request came since snap [T3]. */
-        weft__rcu_worker_offline(); /* a blocking wait (rcu.h) */
-        weft__futex_wait(&g->wake, snap, WEFT_DEADLINE_NEVER);
-        weft__rcu_worker_online();
-        pthread_mutex_lock(&svc.lock);
-    }
-    pthread_mutex_unlock(&svc.lock);
-    return 0;
-}
-
-/* Under svc.lock: the gate to create futures in, rotating if due. */
-static int
-gate_get(struct gate **out)
-{
-    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
-    struct gate *g = svc.active;
-    int rc;
-
-    if (g != NULL && g->created >= GATE_ROTATE &&
-        svc.nretiring < GATE_RETIRING) {
-        g->retiring = true;
-        g->next = svc.retiring;
-        svc.retiring = g;
-        svc.nretiring++;
-        svc.active = NULL;
-        /* Wake the creator: it re-checks under the lock [T3]. relaxed:
-         * under svc.lock. */
-        atomic_fetch_add_explicit(&g->wake, 1, memory_order_relaxed);
-        weft__futex_wake(&g->wake, 1);
-        g = NULL;
-    }
-    if (g == NULL) {
-        g = weft__calloc(1, sizeof(*g));
-        if (g == NULL)
-            return -ENOMEM;
-        o.workers = 1;
-        o.name = "tgate";
-        o.park_timeout_ns = 0;
-        rc = weft_pool_create(&o, &g->pool);
-        if (rc == 0) {
-            rc = weft_pool_submit(g->pool, creator, g, &g->plug);
-            if (rc != 0)
-                weft_pool_destroy(g->pool);
-        }
-        if (rc != 0) {
-            weft__free(g);
-            return rc;
-        }
-        svc.active = g;
-    }
-    *out = g;
-    return 0;
-}
-
-/* Timer thread: destroy the retired gates whose creator has returned. */
-static void
-gate_reap(void)
-{
-    struct gate *g, **pp, *dead = NULL;
-
-    pthread_mutex_lock(&svc.lock);
-    for (pp = &svc.retiring; (g = *pp) != NULL;) {
-        if (g->exited) {
-            *pp = g->next;
-            svc.nretiring--;
-            g->next = dead;
-            dead = g;
-        } else {
-            pp = &g->next;
-        }
-    }
-    pthread_mutex_unlock(&svc.lock);
-    while ((g = dead) != NULL) {
-        dead = g->next;
-        /* The creator is returning: a short wait at most. */
-        (void)weft_future_result(g->plug, WEFT_DEADLINE_NEVER, NULL);
-        weft_future_release(g->plug);
-        weft_pool_destroy(g->pool); /* drains: releases of done futures */
-        weft__free(g);
-    }
-}
-
-/* ---- service start and arming ---------------------------------------- */
-
-static void
-svc_start(void)
+svc_start_locked(void)
 {
     pthread_attr_t a;
+    int rc;
 
-    atomic_init(&svc.seq, 0);
+    if (svc.started)
+        return 0;
     pthread_attr_init(&a);
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    svc.start_rc =
-        pthread_create(&svc.thread, &a, timer_main, NULL) == 0 ? 0 : -EAGAIN;
+    rc = pthread_create(&svc.thread, &a, timer_main, NULL);
     pthread_attr_destroy(&a);
+    if (rc != 0)
+        return -EAGAIN;
+    svc.started = true;
+    return 0;
 }
+
+/* ---- arming ------------------------------------------------------------ */
 
 static int
 arm(weft_pool_t *pool, uint64_t delay, uint64_t period, weft_fn fn, void *arg,
@@ -613,79 +407,45 @@ arm(weft_pool_t *pool, uint64_t delay, uint64_t period, weft_fn fn, void *arg,
 {
     weft_future_t *u;
     struct tmr *t;
-    struct gate *g;
-    uint32_t c;
     int rc;
 
     if (pool == NULL || fn == NULL || out == NULL || delay > WEFT_TIMER_MAX_NS)
         return -EINVAL;
-    pthread_once(&svc_once, svc_start);
-    if (svc.start_rc != 0)
-        return svc.start_rc;
     t = weft__calloc(1, sizeof(*t));
     if (t == NULL)
         return -ENOMEM;
-    atomic_init(&t->refs, 2); /* armed + U's done callback */
-    atomic_init(&t->state, T_ARMED);
-    atomic_init(&t->created, 0);
+    rc = weft__future_create_held(fn, arg, &u);
+    if (rc != 0) {
+        weft__free(t);
+        return rc;
+    }
+    atomic_init(&t->refs, 2); /* live + U's done callback */
     t->pool = pool;
     t->fn = fn;
     t->arg = arg;
     t->period = period;
     t->heap_idx = NOT_IN_HEAP;
-    /* Ask the gate's creator for U. */
+    t->user = u;
     pthread_mutex_lock(&svc.lock);
-    rc = heap_reserve();
+    rc = svc_start_locked();
     if (rc == 0)
-        rc = gate_get(&g);
+        rc = pool_open(pool) ? heap_reserve() : -ESHUTDOWN; /* [T5] */
+    if (rc == 0) {
+        /* t holds the pool's memory until it is freed (tmr_release). */
+        weft__pool_timer_hold(pool);
+        t->due = svc_now() + delay;
+        heap_push(t);
+    }
+    pthread_mutex_unlock(&svc.lock);
     if (rc != 0) {
-        pthread_mutex_unlock(&svc.lock);
+        (void)weft_future_cancel(u); /* nobody else knows it */
+        weft_future_release(u);
+        weft_future_release(u);
         weft__free(t);
         return rc;
     }
-    t->gate = g;
-    g->created++;
-    g->outstanding++;
-    t->req_next = g->reqs;
-    g->reqs = t;
-    /* relaxed: under svc.lock [T3]. */
-    atomic_fetch_add_explicit(&g->wake, 1, memory_order_relaxed);
-    weft__futex_wake(&g->wake, 1);
-    pthread_mutex_unlock(&svc.lock);
-    /* [T4] acquire: pairs with the creator's release. */
-    while ((c = atomic_load_explicit(&t->created, memory_order_acquire)) == 0)
-        weft__wait_u32(&t->created, c, WEFT_DEADLINE_NEVER);
-    rc = t->create_rc;
-    if (rc == 0) {
-        pthread_mutex_lock(&svc.lock);
-        rc = heap_reserve(); /* others may have used the room since */
-        if (rc == 0) {
-            t->due = weft_now_ns() + delay;
-            heap_push(t);
-        }
-        pthread_mutex_unlock(&svc.lock);
-        if (rc != 0) {
-            /* Nobody else has U yet: cancelling it cannot race. */
-            (void)weft_future_cancel(t->user);
-            weft_future_release(t->user);
-        }
-    }
-    if (rc != 0) {
-        pthread_mutex_lock(&svc.lock);
-        g->outstanding--;
-        gate_retire_check(g);
-        pthread_mutex_unlock(&svc.lock);
-        weft_future_release(t->user); /* NULL when never created */
-        weft__free(t);
-        return rc == -ENOMEM ? -ENOMEM : -EAGAIN;
-    }
-    /* Armed: t holds its pool until its last release (tmr_release). Taken
-     * before the done callback exists, so that release cannot come first. */
-    weft__pool_timer_hold(t->pool);
-    /* From here U's completion (a cancel, or the fire if the timer is
-     * already due) may free t: read U first. The callback runs at once if
-     * U is already done. */
-    u = t->user;
+    /* From here U may complete (cancel, pool shutdown, or the fire when
+     * already due); u_done then runs at once, and t lives until it has. */
     t->done_node.cb = u_done;
     t->done_node.ctx = t;
     weft__future_on_done_node(u, &t->done_node);
@@ -718,4 +478,82 @@ weft_timers_armed(void)
     n = svc.n;
     pthread_mutex_unlock(&svc.lock);
     return n;
+}
+
+/* ---- pool shutdown and test hooks ------------------------------------ */
+
+void
+weft__timers_pool_closing(struct weft_pool *pool)
+{
+    struct tmr *t, *list = NULL;
+
+    pthread_mutex_lock(&svc.lock);
+    for (size_t i = 0; i < svc.n; i++) {
+        if (svc.heap[i]->pool == pool) {
+            svc.heap[i]->next = list;
+            list = svc.heap[i];
+        }
+    }
+    for (t = list; t != NULL; t = t->next)
+        heap_remove(t); /* their live references are ours now */
+    /* [T5] a fire to this pool may be under way; unless we are that fire
+     * (a done callback that a refused fire ran shuts a pool down). */
+    while (svc.firing && !pthread_equal(svc.thread, pthread_self()))
+        pthread_cond_wait(&svc.cv, &svc.lock);
+    pthread_mutex_unlock(&svc.lock);
+    while ((t = list) != NULL) {
+        list = t->next;
+        (void)weft_future_cancel(t->user);
+        tmr_release(t);
+    }
+}
+
+void
+weft__timers_fork_prepare(void)
+{
+    pthread_mutex_lock(&svc.lock);
+}
+
+void
+weft__timers_fork_parent(void)
+{
+    pthread_mutex_unlock(&svc.lock);
+}
+
+void
+weft__timers_fork_child(void)
+{
+    /* The timer thread was not copied: the next arm starts one. A batch
+     * it was firing is lost here (those timers belong to the parent's
+     * pools, which have no workers in the child). */
+    svc.started = false;
+    svc.firing = false;
+    svc.tick_done = svc.tick_req;
+    pthread_cond_init(&svc.cv, NULL);
+    pthread_mutex_unlock(&svc.lock); /* taken by fork_prepare */
+}
+
+void
+weft__timer_clock_set(weft__timer_clock_fn now)
+{
+    /* release: pairs with svc_now()'s acquire (the fake clock's state). */
+    atomic_store_explicit(&svc_clock, now, memory_order_release);
+    pthread_mutex_lock(&svc.lock);
+    svc_kick(); /* recompute the sleep with the new clock */
+    pthread_mutex_unlock(&svc.lock);
+}
+
+void
+weft__timer_tick(void)
+{
+    uint64_t req;
+
+    pthread_mutex_lock(&svc.lock);
+    if (svc_start_locked() == 0) {
+        req = ++svc.tick_req;
+        svc_kick();
+        while (svc.tick_done < req)
+            pthread_cond_wait(&svc.cv, &svc.lock);
+    }
+    pthread_mutex_unlock(&svc.lock);
 }

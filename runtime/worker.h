@@ -67,6 +67,10 @@ struct weft_pool {
     _Atomic uint32_t refs;
     bool joined; /* under shutdown_lock */
     pthread_mutex_t shutdown_lock;
+    /* Fork (scheduler.c): created before a fork() in this child process, so
+     * it has no workers; in the list of live pools under pools_lock. */
+    bool forked;
+    struct weft_pool *fork_prev, *fork_next;
 
     /* Lanes (lane.c): published with release, count only grows. */
     _Alignas(WEFT_PAD_ALIGN) _Atomic(struct weft__lane *) lanes[WEFT_MAX_LANES];

@@ -94,8 +94,7 @@ WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,
  * complete when this returns.
  * Return: 0; -EINVAL (NULL); -EDEADLK when called from one of the pool's own
  * workers (the pool is left untouched). Timers still armed on the pool
- * (weft/timer.h) complete as cancelled when they come due; the pool's
- * memory lives until the last of them has.
+ * (weft/timer.h) complete as cancelled during its shutdown.
  * Context: any thread but the pool's own workers; one call per pool.
  */
 WEFT_API int weft_pool_destroy(weft_pool_t *pool);
@@ -123,6 +122,24 @@ WEFT_API int weft_pool_destroy(weft_pool_t *pool);
  */
 WEFT_API int weft_pool_shutdown(weft_pool_t *pool, unsigned flags,
                                 weft_deadline_t deadline);
+
+/*
+ * Fork. fork() from a process with running pools is safe: weft's
+ * pthread_atfork handlers hold its global locks across the fork (no
+ * deadlock on them in the child) and pause liburcu's call_rcu threads.
+ * In the child:
+ * - pools created before the fork have no workers. weft_pool_submit(),
+ *   weft_pool_run(), weft_parallel_for(), weft_pool_submit_after()/every()
+ *   on them return -ESHUTDOWN; weft_pool_shutdown() returns 0 at once and
+ *   weft_pool_destroy() frees the pool without joining anything (call it
+ *   once, as usual); their armed timers complete as cancelled then.
+ *   Futures of such pools that were not complete at the fork (queued or
+ *   running tasks, a timer firing at that moment) may never complete in
+ *   the child: do not wait on them without a deadline.
+ * - new pools, timers, maps and counters work as in any process.
+ * Not covered: a fork while another thread is inside liburcu's own
+ * thread registration (a thread's first map call or a worker starting).
+ */
 
 /* weft_pool_workers() - the number of workers, or 0 for NULL. */
 WEFT_API unsigned weft_pool_workers(const weft_pool_t *pool);

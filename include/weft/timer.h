@@ -8,8 +8,9 @@
  *
  * The future a timer returns is an ordinary weft future: result, cancel,
  * on_done, waitsets and weft_wait work on it.
- * - weft_future_cancel(f) returning 0 before the timer fired (or between
- *   two runs of a periodic timer) guarantees no run starts afterwards; the
+ * - weft_future_cancel(f) returning 0 (before a one-shot's fn started,
+ *   even if it fired and is queued; at any time before a periodic timer
+ *   ended) guarantees no run starts afterwards; the
  *   future completes as cancelled (-ECANCELED) and the timer is disarmed
  *   at once (its memory is freed, not kept until the deadline).
  * - Once the fn of a one-shot timer started, cancel returns -EBUSY and
@@ -36,19 +37,20 @@ extern "C" {
  * weft_pool_submit_after() - run fn(arg) on pool once, delay_ns from now.
  * *out receives a future completing with fn's result (or -ECANCELED).
  * Return: 0; -EINVAL (NULL pool, fn or out; delay_ns above
- * WEFT_TIMER_MAX_NS); -ENOMEM; -EAGAIN (the timer thread could not be
- * started).
+ * WEFT_TIMER_MAX_NS); -ENOMEM; -ESHUTDOWN (the pool is shut down or being
+ * shut down); -EAGAIN (the timer thread could not be started).
  * Ownership: on 0 the caller holds one reference to *out
  * (weft_future_release() once). The timer keeps the pool's memory alive
- * (not its workers): if the pool is shut down or destroyed when the timer
- * comes due, the future completes as cancelled, and a periodic timer
- * stops.
+ * (not its workers) for as long as it may touch it.
+ * Shutdown: weft_pool_shutdown()/weft_pool_destroy() of the pool completes
+ * its armed timers as cancelled before returning (a fire already under way
+ * is waited for; a run already queued is drained or cancelled like any
+ * task), and a periodic timer stops. Arming on a pool being shut down
+ * returns -ESHUTDOWN.
  * Ordering: writes before the call happen-before fn runs.
- * Waiting: weft_future_result() called on a worker of any pool runs an
- * unstarted future inline; on a timer future it then sleeps on that worker
- * until the deadline and runs fn there (the future counts as running from
- * then on, so cancel returns -EBUSY). Outside threads, waitsets, weft_wait
- * and on_done just wait.
+ * Waiting: the future is in no queue until it fires, so a waiter never
+ * runs it early: weft_future_result() (also on a worker, which then
+ * blocks), waitsets, weft_wait and on_done all wait for the fire.
  * Context: any thread, including tasks.
  */
 WEFT_API int weft_pool_submit_after(weft_pool_t *pool, uint64_t delay_ns,
@@ -72,11 +74,9 @@ WEFT_API int weft_pool_submit_after(weft_pool_t *pool, uint64_t delay_ns,
  * - the pool was shut down: -ECANCELED.
  * *result of successful runs is discarded.
  * Return: 0; -EINVAL (NULL pool, fn or out; period_ns 0 or above
- * WEFT_TIMER_MAX_NS); -ENOMEM; -EAGAIN.
- * Ownership, ordering, context: as weft_pool_submit_after(). Waiting on
- * the future with weft_future_result() from a worker claims it: that
- * worker blocks until the timer ends by an error, and cancel returns
- * -EBUSY. Wait from outside threads, or with waitsets/on_done.
+ * WEFT_TIMER_MAX_NS); -ENOMEM; -ESHUTDOWN; -EAGAIN.
+ * Ownership, ordering, shutdown, waiting, context: as
+ * weft_pool_submit_after().
  */
 WEFT_API int weft_pool_submit_every(weft_pool_t *pool, uint64_t period_ns,
                                     weft_fn fn, void *arg, weft_future_t **out);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* test_pool_timers - destroying a pool with armed timers is safe: the
- * timers keep the pool's memory (not its workers) until they come due,
- * then complete as cancelled (a periodic timer stops). ASan checks that
- * nothing touches the pool after it is freed. */
+/* test_pool_timers - destroying a pool with armed timers is safe: its
+ * shutdown completes them as cancelled (a periodic timer stops), and they
+ * keep the pool's memory until freed. ASan checks that nothing touches
+ * the pool after it is freed. */
 #include <check.h>
 #include <weft.h>
 
@@ -30,7 +30,7 @@ START_TEST(destroy_with_armed_timers)
      * (after): either way it completes. */
     rc = weft_future_result(once, WEFT_DEADLINE_NEVER, NULL);
     ck_assert(rc == 0 || rc == -ECANCELED);
-    /* The periodic one ends at its first fire after the shutdown. */
+    /* The periodic one was ended by the shutdown. */
     ck_assert_int_eq(weft_future_result(every, WEFT_DEADLINE_NEVER, NULL),
                      -ECANCELED);
     weft_future_release(once);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_timer.c - weft_pool_submit_after / weft_pool_submit_every.
- * Only lower bounds on time are asserted (a timer never fires early);
- * upper bounds would be flaky on 2 shared cores. Coalescing is checked by
- * counting runs, which a slow machine can only lower.
+ * Ordering, deadlines, coalescing of missed periods and cancel-vs-fire run
+ * on a fake clock (timer_int.h): the test moves it and ticks the timer
+ * thread, so what fired is known exactly; a fired timer's queued job is
+ * then awaited without a time bound (hang guards only). The real-clock
+ * tests assert only lower bounds on time (a timer never fires early).
  */
 #include <check.h>
 #include <dirent.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include <weft/timer.h>
 #include <weft/waitset.h>
 
+#include "timer_int.h"
 #include "weft_test.h"
 
 #define MS   WEFT_NS_PER_MS
@@ -96,192 +100,6 @@ START_TEST(test_after_runs_once)
 }
 END_TEST
 
-/* Cancelled before the fire: never runs, completes as cancelled, and is
- * disarmed at once. */
-START_TEST(test_after_cancel)
-{
-    weft_pool_t *p = mkpool(1);
-    struct stamp s = {0};
-    weft_future_t *f = NULL, *g = NULL;
-    size_t before = weft_timers_armed();
-
-    ck_assert_int_eq(weft_pool_submit_after(p, 10 * MS, stamp_fn, &s, &f), 0);
-    ck_assert_int_eq(
-        weft_pool_submit_after(p, 3600 * WEFT_NS_PER_SEC, stamp_fn, &s, &g), 0);
-    ck_assert_uint_eq(weft_timers_armed(), before + 2);
-    ck_assert_int_eq(weft_future_cancel(f), 0);
-    ck_assert_int_eq(weft_future_cancel(g), 0);
-    ck_assert_uint_eq(weft_timers_armed(), before);
-    ck_assert(weft_future_cancelled(f));
-    ck_assert_int_eq(weft_future_result(f, LONG, NULL), -ECANCELED);
-    ck_assert_int_eq(weft_future_result(g, LONG, NULL), -ECANCELED);
-    /* Well past the first deadline: still nothing ran. */
-    struct timespec ts = {0, 30 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    ck_assert_int_eq(atomic_load(&s.runs), 0);
-    weft_future_release(f);
-    weft_future_release(g);
-    ck_assert_int_eq(weft_pool_destroy(p), 0);
-}
-END_TEST
-
-/* Deadline order: with one worker, fn runs in the order of deadlines,
- * not of submission. */
-static _Atomic int order_next;
-
-static int
-order_fn(void *arg, void **result)
-{
-    (void)result;
-    *(int *)arg =
-        atomic_fetch_add_explicit(&order_next, 1, memory_order_relaxed);
-    return 0;
-}
-
-START_TEST(test_after_order)
-{
-    weft_pool_t *p = mkpool(1);
-    int pos[3] = {-1, -1, -1};
-    const uint64_t d[3] = {30 * MS, 10 * MS, 20 * MS};
-    weft_future_t *f[3];
-
-    atomic_store(&order_next, 0);
-    for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(
-            weft_pool_submit_after(p, d[i], order_fn, &pos[i], &f[i]), 0);
-    for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(weft_future_result(f[i], LONG, NULL), 0);
-        weft_future_release(f[i]);
-    }
-    ck_assert_int_eq(pos[1], 0);
-    ck_assert_int_eq(pos[2], 1);
-    ck_assert_int_eq(pos[0], 2);
-    ck_assert_int_eq(weft_pool_destroy(p), 0);
-}
-END_TEST
-
-/* Periodic: runs repeatedly, never before start + k * period; the
- * future completes only when cancelled, and no run starts after that. */
-struct per {
-    _Atomic int runs;
-    int fail_at; /* run number that returns an error; 0: never */
-    uint64_t t0, period;
-    _Atomic int early;
-    _Atomic uint64_t slow_until; /* first run sleeps this long */
-};
-
-static int
-per_fn(void *arg, void **result)
-{
-    struct per *pp = arg;
-    int k = atomic_fetch_add_explicit(&pp->runs, 1, memory_order_relaxed) + 1;
-    uint64_t now = weft_now_ns();
-
-    if (now < pp->t0 + (uint64_t)k * pp->period)
-        atomic_store_explicit(&pp->early, 1, memory_order_relaxed);
-    (void)result;
-    if (k == pp->fail_at) {
-        *result = pp;
-        return -EPIPE;
-    }
-    return 0;
-}
-
-START_TEST(test_every_cancel)
-{
-    weft_pool_t *p = mkpool(2);
-    struct per pp = {.period = 2 * MS};
-    weft_future_t *f = NULL;
-    int runs;
-
-    pp.t0 = weft_now_ns();
-    ck_assert_int_eq(weft_pool_submit_every(p, pp.period, per_fn, &pp, &f), 0);
-    while (atomic_load(&pp.runs) < 5)
-        ck_assert_int_eq(weft_future_result(f, weft_deadline_in(MS), NULL),
-                         -ETIMEDOUT);
-    ck_assert(!weft_future_done(f));
-    ck_assert_int_eq(weft_future_cancel(f), 0);
-    ck_assert_int_eq(weft_future_result(f, LONG, NULL), -ECANCELED);
-    /* A run already under way may finish; none starts later. Give the
-     * pool time to (wrongly) start more, then compare. */
-    runs = atomic_load(&pp.runs);
-    struct timespec ts = {0, 20 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    ck_assert_int_le(atomic_load(&pp.runs), runs + 1);
-    ck_assert_int_eq(atomic_load(&pp.early), 0);
-    weft_future_release(f);
-    ck_assert_int_eq(weft_pool_destroy(p), 0);
-}
-END_TEST
-
-/* A run that fails ends the timer with its code and result. */
-START_TEST(test_every_error)
-{
-    weft_pool_t *p = mkpool(1);
-    struct per pp = {.period = 1 * MS, .fail_at = 3};
-    weft_future_t *f = NULL;
-    void *res = NULL;
-
-    pp.t0 = weft_now_ns();
-    ck_assert_int_eq(weft_pool_submit_every(p, pp.period, per_fn, &pp, &f), 0);
-    ck_assert_int_eq(weft_future_result(f, LONG, &res), -EPIPE);
-    ck_assert_ptr_eq(res, &pp);
-    ck_assert_int_eq(atomic_load(&pp.runs), 3);
-    ck_assert_int_eq(weft_future_cancel(f), -EBUSY);
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    ck_assert_int_eq(atomic_load(&pp.runs), 3);
-    weft_future_release(f);
-    ck_assert_int_eq(weft_pool_destroy(p), 0);
-}
-END_TEST
-
-/* Missed periods are coalesced: after a run that takes 30 periods, the
- * next runs are not a burst of catch-ups. Counting runs whose start is
- * within one period of the slow run's end: a burst gives ~30, coalescing
- * at most 2. A slower machine only makes fewer runs. */
-struct slow {
-    _Atomic int runs;
-    _Atomic uint64_t slow_end;
-    _Atomic int near;
-};
-
-static int
-slow_fn(void *arg, void **result)
-{
-    struct slow *s = arg;
-    int k = atomic_fetch_add_explicit(&s->runs, 1, memory_order_relaxed);
-    uint64_t now = weft_now_ns();
-
-    (void)result;
-    if (k == 0) {
-        struct timespec ts = {0, 60 * 1000 * 1000}; /* 30 periods of 2 ms */
-        nanosleep(&ts, NULL);
-        atomic_store_explicit(&s->slow_end, weft_now_ns(),
-                              memory_order_relaxed);
-    } else if (now - atomic_load_explicit(&s->slow_end, memory_order_relaxed) <
-               2 * MS) {
-        atomic_fetch_add_explicit(&s->near, 1, memory_order_relaxed);
-    }
-    return 0;
-}
-
-START_TEST(test_every_coalesces)
-{
-    weft_pool_t *p = mkpool(2);
-    struct slow s = {0};
-    weft_future_t *f = NULL;
-
-    ck_assert_int_eq(weft_pool_submit_every(p, 2 * MS, slow_fn, &s, &f), 0);
-    while (atomic_load(&s.runs) < 6)
-        (void)weft_future_result(f, weft_deadline_in(MS), NULL);
-    ck_assert_int_eq(weft_future_cancel(f), 0);
-    ck_assert_int_le(atomic_load(&s.near), 2);
-    weft_future_release(f);
-    ck_assert_int_eq(weft_pool_destroy(p), 0);
-}
-END_TEST
-
 /* The future works with waitsets and on_done like any other. */
 static void
 on_done_cb(weft_future_t *f, void *ctx)
@@ -323,9 +141,9 @@ START_TEST(test_future_integration)
 }
 END_TEST
 
-/* Threads of this process named weft-tgate-* (the timer gates). */
+/* Threads of this process whose name starts with prefix. */
 static int
-gate_threads(void)
+threads_named(const char *prefix)
 {
     DIR *d = opendir("/proc/self/task");
     struct dirent *e;
@@ -343,7 +161,7 @@ gate_threads(void)
         if (f == NULL)
             continue; /* exited meanwhile */
         if (fgets(comm, sizeof(comm), f) != NULL &&
-            strncmp(comm, "weft-tgate-", 11) == 0)
+            strncmp(comm, prefix, strlen(prefix)) == 0)
             n++;
         fclose(f);
     }
@@ -351,8 +169,8 @@ gate_threads(void)
     return n;
 }
 
-/* Many timers (more than one gate's worth, so gates retire and are
- * reclaimed), half cancelled: every one ends exactly once. */
+/* Many timers, half cancelled: every one ends exactly once, and one
+ * timer thread serves them all (no helper pools or threads). */
 START_TEST(test_many)
 {
     enum { N = 3000 };
@@ -374,12 +192,368 @@ START_TEST(test_many)
     }
     ck_assert_int_eq(atomic_load(&s.runs), N - cancelled);
     ck_assert_int_eq(weft_pool_destroy(p), 0);
-    /* The retired gates are reclaimed (their threads exit): at most the
-     * active one stays. */
-    uint64_t dl = weft_now_ns() + 20 * WEFT_NS_PER_SEC;
-    while (gate_threads() > 1 && weft_now_ns() < dl)
-        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
-    ck_assert_int_le(gate_threads(), 1);
+    ck_assert_int_eq(threads_named("weft-timer"), 1);
+    ck_assert_int_eq(threads_named("weft-"), 1); /* the pool's are gone */
+    ck_assert_uint_eq(weft_timers_armed(), 0);
+}
+END_TEST
+
+/* ---- fake clock ---------------------------------------------------------- */
+
+#define T0 (1000 * WEFT_NS_PER_SEC) /* the fake clock's start */
+
+static _Atomic uint64_t fake_ns;
+
+static uint64_t
+fake_clock(void)
+{
+    /* relaxed: one test thread moves it; tick orders it for the timer
+     * thread, and fn reads only a snapshot. */
+    return atomic_load_explicit(&fake_ns, memory_order_relaxed);
+}
+
+static void
+fake_setup(void)
+{
+    atomic_store(&fake_ns, T0);
+    weft__timer_clock_set(fake_clock);
+}
+
+static void
+fake_teardown(void)
+{
+    weft__timer_clock_set(NULL);
+}
+
+/* Move the fake clock to T0 + at and fire what is due by then. */
+static void
+fake_at(uint64_t at)
+{
+    atomic_store(&fake_ns, T0 + at);
+    weft__timer_tick();
+}
+
+/* Wait (no time bound but the hang guard) for a condition that a queued
+ * job makes true. */
+#define AWAIT(cond)                                                         \
+    do {                                                                    \
+        uint64_t dl_ = weft_deadline_in(30 * WEFT_NS_PER_SEC *              \
+                                        weft_test_timeout_multiplier());    \
+        while (!(cond) && weft_now_ns() < dl_)                              \
+            sched_yield();                                                  \
+        ck_assert_msg(cond, "still false after the hang guard: %s", #cond); \
+    } while (0)
+
+struct frun {
+    _Atomic int runs;
+    _Atomic uint64_t at[8]; /* the fake time of each run */
+    int fail_at;            /* run that returns -EPIPE; 0: never */
+};
+
+static int
+frun_fn(void *arg, void **result)
+{
+    struct frun *r = arg;
+    int k = atomic_fetch_add_explicit(&r->runs, 1, memory_order_relaxed);
+
+    if (k < 8)
+        atomic_store_explicit(&r->at[k], fake_clock(), memory_order_relaxed);
+    *result = r;
+    return k + 1 == r->fail_at ? -EPIPE : 0;
+}
+
+/* One worker kept busy by a task until released: fired jobs queue. */
+static _Atomic int blocker_in, blocker_go;
+
+static int
+blocker(void *arg, void **result)
+{
+    (void)arg;
+    (void)result;
+    atomic_store(&blocker_in, 1);
+    while (!atomic_load(&blocker_go))
+        sched_yield();
+    return 0;
+}
+
+static weft_future_t *
+block_worker(weft_pool_t *p)
+{
+    weft_future_t *b = NULL;
+
+    atomic_store(&blocker_in, 0);
+    atomic_store(&blocker_go, 0);
+    ck_assert_int_eq(weft_pool_submit(p, blocker, NULL, &b), 0);
+    AWAIT(atomic_load(&blocker_in));
+    return b;
+}
+
+static void
+unblock_worker(weft_future_t *b)
+{
+    atomic_store(&blocker_go, 1);
+    ck_assert_int_eq(weft_future_result(b, LONG, NULL), 0);
+    weft_future_release(b);
+}
+
+/* Timers fire in deadline order, each exactly at its due time. */
+static _Atomic int order_next;
+
+static int
+order_fn(void *arg, void **result)
+{
+    (void)result;
+    *(int *)arg =
+        atomic_fetch_add_explicit(&order_next, 1, memory_order_relaxed);
+    return 0;
+}
+
+START_TEST(fake_order)
+{
+    weft_pool_t *p = mkpool(1);
+    int pos[3] = {-1, -1, -1};
+    const uint64_t d[3] = {30 * MS, 10 * MS, 20 * MS};
+    weft_future_t *f[3];
+
+    atomic_store(&order_next, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(
+            weft_pool_submit_after(p, d[i], order_fn, &pos[i], &f[i]), 0);
+    ck_assert_uint_eq(weft_timers_armed(), 3);
+    fake_at(10 * MS - 1);
+    ck_assert_uint_eq(weft_timers_armed(), 3);
+    fake_at(10 * MS);
+    ck_assert_uint_eq(weft_timers_armed(), 2);
+    ck_assert_int_eq(weft_future_result(f[1], LONG, NULL), 0);
+    ck_assert_int_eq(weft_future_result(f[0], WEFT_DEADLINE_POLL, NULL),
+                     -ETIMEDOUT);
+    ck_assert_int_eq(weft_future_result(f[2], WEFT_DEADLINE_POLL, NULL),
+                     -ETIMEDOUT);
+    fake_at(30 * MS); /* both in one batch: still in deadline order */
+    ck_assert_uint_eq(weft_timers_armed(), 0);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(weft_future_result(f[i], LONG, NULL), 0);
+        weft_future_release(f[i]);
+    }
+    ck_assert_int_eq(pos[1], 0);
+    ck_assert_int_eq(pos[2], 1);
+    ck_assert_int_eq(pos[0], 2);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
+/* Before its due time a timer's future is pending and in no queue: a wait
+ * from a worker (which runs pending futures inline) does not run it. */
+struct early_wait {
+    weft_future_t *f;
+    int rc;
+};
+
+static int
+wait_poll(void *arg, void **result)
+{
+    struct early_wait *w = arg;
+
+    (void)result;
+    w->rc = weft_future_result(w->f, WEFT_DEADLINE_POLL, NULL);
+    return 0;
+}
+
+START_TEST(fake_never_early)
+{
+    weft_pool_t *p = mkpool(1);
+    struct frun r = {0};
+    struct early_wait w = {0};
+    weft_future_t *f = NULL, *g = NULL;
+
+    ck_assert_int_eq(weft_pool_submit_after(p, 100 * MS, frun_fn, &r, &f), 0);
+    fake_at(100 * MS - 1);
+    ck_assert_uint_eq(weft_timers_armed(), 1);
+    w.f = f;
+    w.rc = 1;
+    ck_assert_int_eq(weft_pool_submit(p, wait_poll, &w, &g), 0);
+    ck_assert_int_eq(weft_future_result(g, LONG, NULL), 0);
+    weft_future_release(g);
+    ck_assert_int_eq(w.rc, -ETIMEDOUT);
+    ck_assert(!weft_future_running(f) && !weft_future_done(f));
+    ck_assert_int_eq(atomic_load(&r.runs), 0);
+    fake_at(100 * MS);
+    ck_assert_int_eq(weft_future_result(f, LONG, NULL), 0);
+    ck_assert_int_eq(atomic_load(&r.runs), 1);
+    ck_assert_uint_eq(atomic_load(&r.at[0]), T0 + 100 * MS);
+    weft_future_release(f);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
+/* Cancelled before the fire: disarmed at once, never runs. */
+START_TEST(fake_cancel_before_fire)
+{
+    weft_pool_t *p = mkpool(1);
+    struct frun r = {0};
+    weft_future_t *f = NULL;
+
+    ck_assert_int_eq(weft_pool_submit_after(p, 10 * MS, frun_fn, &r, &f), 0);
+    ck_assert_int_eq(weft_future_cancel(f), 0);
+    ck_assert_uint_eq(weft_timers_armed(), 0);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, NULL),
+                     -ECANCELED);
+    fake_at(20 * MS);
+    ck_assert_int_eq(weft_pool_destroy(p), 0); /* drains everything */
+    ck_assert_int_eq(atomic_load(&r.runs), 0);
+    weft_future_release(f);
+}
+END_TEST
+
+/* Fired and queued but not started: cancel still wins (0) and fn never
+ * runs; once fn ran, cancel is -EBUSY. */
+START_TEST(fake_cancel_vs_fire)
+{
+    weft_pool_t *p = mkpool(1);
+    struct frun r = {0};
+    weft_future_t *f = NULL, *g = NULL, *b = block_worker(p);
+
+    ck_assert_int_eq(weft_pool_submit_after(p, 10 * MS, frun_fn, &r, &f), 0);
+    ck_assert_int_eq(weft_pool_submit_after(p, 10 * MS, frun_fn, &r, &g), 0);
+    fake_at(10 * MS);
+    ck_assert_uint_eq(weft_timers_armed(), 0); /* both fired, queued */
+    ck_assert_int_eq(weft_future_cancel(f), 0);
+    unblock_worker(b);
+    ck_assert_int_eq(weft_future_result(g, LONG, NULL), 0);
+    ck_assert_int_eq(weft_future_cancel(g), -EBUSY);
+    ck_assert_int_eq(weft_future_result(f, LONG, NULL), -ECANCELED);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+    ck_assert_int_eq(atomic_load(&r.runs), 1);
+    weft_future_release(f);
+    weft_future_release(g);
+}
+END_TEST
+
+/* Fixed rate; missed periods coalesce into one run, and the schedule
+ * keeps its phase (start + k * period). */
+START_TEST(fake_every_coalesces)
+{
+    weft_pool_t *p = mkpool(1);
+    struct frun r = {0};
+    weft_future_t *f = NULL;
+
+    ck_assert_int_eq(weft_pool_submit_every(p, 10 * MS, frun_fn, &r, &f), 0);
+    fake_at(10 * MS - 1);
+    ck_assert_uint_eq(weft_timers_armed(), 1);
+    fake_at(10 * MS);
+    AWAIT(atomic_load(&r.runs) == 1 && weft_timers_armed() == 1);
+    /* Five periods missed: one run now, the next at 70 ms. */
+    fake_at(63 * MS);
+    AWAIT(atomic_load(&r.runs) == 2 && weft_timers_armed() == 1);
+    fake_at(70 * MS - 1);
+    ck_assert_uint_eq(weft_timers_armed(), 1); /* nothing fired */
+    ck_assert_int_eq(atomic_load(&r.runs), 2);
+    fake_at(70 * MS);
+    AWAIT(atomic_load(&r.runs) == 3 && weft_timers_armed() == 1);
+    ck_assert_uint_eq(atomic_load(&r.at[0]), T0 + 10 * MS);
+    ck_assert_uint_eq(atomic_load(&r.at[1]), T0 + 63 * MS);
+    ck_assert_uint_eq(atomic_load(&r.at[2]), T0 + 70 * MS);
+    ck_assert(!weft_future_done(f));
+    ck_assert_int_eq(weft_future_cancel(f), 0);
+    ck_assert_uint_eq(weft_timers_armed(), 0);
+    ck_assert_int_eq(weft_future_result(f, LONG, NULL), -ECANCELED);
+    weft_future_release(f);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
+/* Cancelled between runs: no later run, however far the clock goes. */
+START_TEST(fake_every_cancel)
+{
+    weft_pool_t *p = mkpool(1);
+    struct frun r = {0};
+    weft_future_t *f = NULL;
+
+    ck_assert_int_eq(weft_pool_submit_every(p, 10 * MS, frun_fn, &r, &f), 0);
+    fake_at(10 * MS);
+    AWAIT(atomic_load(&r.runs) == 1 && weft_timers_armed() == 1);
+    ck_assert_int_eq(weft_future_cancel(f), 0);
+    ck_assert_uint_eq(weft_timers_armed(), 0);
+    fake_at(100 * MS);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+    ck_assert_int_eq(atomic_load(&r.runs), 1);
+    ck_assert_int_eq(weft_future_result(f, LONG, NULL), -ECANCELED);
+    weft_future_release(f);
+}
+END_TEST
+
+/* A run fired (queued) when the cancel comes does not start. */
+START_TEST(fake_every_cancel_vs_fire)
+{
+    weft_pool_t *p = mkpool(1);
+    struct frun r = {0};
+    weft_future_t *f = NULL, *b = block_worker(p);
+
+    ck_assert_int_eq(weft_pool_submit_every(p, 10 * MS, frun_fn, &r, &f), 0);
+    fake_at(10 * MS);
+    ck_assert_uint_eq(weft_timers_armed(), 0); /* the run is queued */
+    ck_assert_int_eq(weft_future_cancel(f), 0);
+    unblock_worker(b);
+    ck_assert_int_eq(weft_pool_destroy(p), 0); /* the run job ran */
+    ck_assert_int_eq(atomic_load(&r.runs), 0);
+    ck_assert_uint_eq(weft_timers_armed(), 0);
+    ck_assert_int_eq(weft_future_result(f, LONG, NULL), -ECANCELED);
+    weft_future_release(f);
+}
+END_TEST
+
+/* A failing run ends the timer with its code and result. */
+START_TEST(fake_every_error)
+{
+    weft_pool_t *p = mkpool(1);
+    struct frun r = {.fail_at = 2};
+    weft_future_t *f = NULL;
+    void *res = NULL;
+
+    ck_assert_int_eq(weft_pool_submit_every(p, 10 * MS, frun_fn, &r, &f), 0);
+    fake_at(10 * MS);
+    AWAIT(atomic_load(&r.runs) == 1 && weft_timers_armed() == 1);
+    fake_at(20 * MS);
+    ck_assert_int_eq(weft_future_result(f, LONG, &res), -EPIPE);
+    ck_assert_ptr_eq(res, &r);
+    ck_assert_int_eq(weft_future_cancel(f), -EBUSY);
+    ck_assert_uint_eq(weft_timers_armed(), 0);
+    fake_at(100 * MS);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+    ck_assert_int_eq(atomic_load(&r.runs), 2);
+    weft_future_release(f);
+}
+END_TEST
+
+/* Shutting a pool down completes its armed timers as cancelled before it
+ * returns, and refuses new ones; other pools' timers stay armed. */
+START_TEST(fake_pool_shutdown)
+{
+    weft_pool_t *p = mkpool(1), *q = mkpool(1);
+    struct frun r = {0};
+    weft_future_t *f = NULL, *g = NULL, *h = NULL, *x = NULL;
+
+    ck_assert_int_eq(weft_pool_submit_after(p, 10 * MS, frun_fn, &r, &f), 0);
+    ck_assert_int_eq(weft_pool_submit_every(p, 10 * MS, frun_fn, &r, &g), 0);
+    ck_assert_int_eq(weft_pool_submit_after(q, 10 * MS, frun_fn, &r, &h), 0);
+    ck_assert_int_eq(
+        weft_pool_shutdown(p, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER), 0);
+    ck_assert(weft_future_done(f) && weft_future_done(g));
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, NULL),
+                     -ECANCELED);
+    ck_assert_int_eq(weft_future_result(g, WEFT_DEADLINE_POLL, NULL),
+                     -ECANCELED);
+    ck_assert_int_eq(weft_pool_submit_after(p, MS, frun_fn, &r, &x),
+                     -ESHUTDOWN);
+    ck_assert_uint_eq(weft_timers_armed(), 1);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+    fake_at(10 * MS);
+    ck_assert_int_eq(weft_future_result(h, LONG, NULL), 0);
+    ck_assert_int_eq(atomic_load(&r.runs), 1);
+    ck_assert_int_eq(weft_pool_destroy(q), 0);
+    weft_future_release(f);
+    weft_future_release(g);
+    weft_future_release(h);
 }
 END_TEST
 
@@ -392,13 +566,21 @@ timer_suite(void)
     tcase_set_timeout(tc, 60 * weft_test_timeout_multiplier());
     tcase_add_test(tc, test_args);
     tcase_add_test(tc, test_after_runs_once);
-    tcase_add_test(tc, test_after_cancel);
-    tcase_add_test(tc, test_after_order);
-    tcase_add_test(tc, test_every_cancel);
-    tcase_add_test(tc, test_every_error);
-    tcase_add_test(tc, test_every_coalesces);
     tcase_add_test(tc, test_future_integration);
     tcase_add_test(tc, test_many);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("fake_clock");
+    tcase_set_timeout(tc, 60 * weft_test_timeout_multiplier());
+    tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
+    tcase_add_test(tc, fake_order);
+    tcase_add_test(tc, fake_never_early);
+    tcase_add_test(tc, fake_cancel_before_fire);
+    tcase_add_test(tc, fake_cancel_vs_fire);
+    tcase_add_test(tc, fake_every_coalesces);
+    tcase_add_test(tc, fake_every_cancel);
+    tcase_add_test(tc, fake_every_cancel_vs_fire);
+    tcase_add_test(tc, fake_every_error);
+    tcase_add_test(tc, fake_pool_shutdown);
     suite_add_tcase(s, tc);
     return s;
 }
