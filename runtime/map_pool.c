@@ -84,8 +84,13 @@ weft_pool_map(weft_pool_t *pool, weft_fn fn, void *const *args, size_t n,
         return 0;
     w = window_for(pool, n);
     win = (weft_future_t **)weft__malloc(w * sizeof(*win));
-    if (win == NULL)
+    if (win == NULL) {
+        /* As if item 0's submission failed: every slot is still written. */
+        put(&st, 0, -ENOMEM, NULL, true);
+        for (size_t i = 1; i < n; i++)
+            put(&st, i, -ECANCELED, NULL, false);
         return -ENOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
         /* Keep the window full: items i .. i + w - 1 are in flight. */
         while (st.first == SIZE_MAX && sent < n && sent < i + w) {
