@@ -59,6 +59,8 @@
 #define GATE_ROTATE   1024u
 #define GATE_RETIRING 8u
 #define NOT_IN_HEAP   SIZE_MAX
+/* A fire whose submission found no memory tries again this much later. */
+#define FIRE_RETRY_NS (WEFT_NS_PER_MS)
 
 enum {
     T_ARMED = 0,
@@ -422,6 +424,20 @@ fire(struct tmr *t)
     if (rc == 0) {
         weft_future_release(f);
         return;
+    }
+    if (rc == -ENOMEM) {
+        /* Out of memory is not a cancel: re-arm and fire again a little
+         * later (unless cancelled meanwhile), as a periodic re-arm does. */
+        pthread_mutex_lock(&svc.lock);
+        if (state_get(t) == (t->period ? T_RUNNING : T_FIRED) &&
+            heap_reserve() == 0) {
+            t->due = weft_now_ns() + FIRE_RETRY_NS;
+            state_set(t, T_ARMED);
+            heap_push(t); /* the armed reference goes back to the heap */
+            pthread_mutex_unlock(&svc.lock);
+            return;
+        }
+        pthread_mutex_unlock(&svc.lock);
     }
     if (t->period)
         periodic_end(t, -ECANCELED, NULL);
