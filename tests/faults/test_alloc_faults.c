@@ -768,6 +768,7 @@ main(void)
     for (size_t i = 0; i < rep->nsites; i++)
         printf("  %s:%d\n", rep->sites[i].file, rep->sites[i].line);
     fflush(stdout);
-    ASSERT_TRUE(rep->nsites >= MIN_SITES);
+    if (getenv("WEFT_FAULT_SCENARIO") == NULL) /* all scenarios ran */
+        ASSERT_TRUE(rep->nsites >= MIN_SITES);
     return 0;
 }
