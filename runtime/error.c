@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* error.c - weft_strerror() and the assertion failure path. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,10 @@ weft_strerror(int err)
         return "buffer too small";
     default:
         /* Any other errno value (a task's own -EIO, ...): the system's
-         * static text (glibc; thread-safe, unlike strerror). */
+         * static text (glibc; thread-safe, unlike strerror). INT_MIN has
+         * no positive twin (negating it overflows) and is no errno. */
+        if (err == INT_MIN)
+            return "unknown error";
         return strerrordesc_np(-err) ? strerrordesc_np(-err) : "unknown error";
     }
 }

@@ -334,6 +334,24 @@ weft__future_create_held(weft_fn fn, void *arg, weft_future_t **out)
     return 0;
 }
 
+/* [F5] An enqueue found no memory: hold f again if nobody claimed it in
+ * the meantime (a waiter may have, once HELD was clear: then it runs). */
+static bool
+hold_again(weft_future_t *f)
+{
+    /* relaxed: the CAS validates it. */
+    uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
+
+    while ((s & F_STATE) == F_PENDING)
+        /* relaxed: f was never published to a queue; claims that see
+         * HELD set refuse to run it ([F5]). */
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, s | F_HELD,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return true;
+    return false;
+}
+
 int
 weft__future_enqueue(weft_future_t *f, weft_pool_t *pool)
 {
@@ -345,6 +363,12 @@ weft__future_enqueue(weft_future_t *f, weft_pool_t *pool)
     atomic_fetch_and_explicit(&f->state, ~(uint32_t)F_HELD,
                               memory_order_relaxed);
     rc = future_push(pool, f);
+    if (rc == -ENOMEM) {
+        weft_future_release(f); /* the queue's reference */
+        /* Held again: the holder may retry. Else a waiter or a cancel has
+         * taken it: nothing left to do. */
+        return hold_again(f) ? -ENOMEM : 0;
+    }
     if (rc != 0) {
         old = claim(f, F_CANCELLED);
         if (old != UINT32_MAX)

@@ -44,8 +44,10 @@ int weft__future_create_held(weft_fn fn, void *arg, weft_future_t **out);
  * weft__future_enqueue() - queue a held future on pool, as
  * weft_pool_submit() would (it may run from now on). Consumes one
  * reference of the caller's, which becomes the queue's.
- * Return: 0; -ESHUTDOWN or -ENOMEM if the pool refused it: the future then
- * completes as cancelled (unless a cancel or a waiter came first).
+ * Return: 0 (queued, or meanwhile claimed by a waiter or a cancel);
+ * -ENOMEM: the future is held again, the holder may retry; -ESHUTDOWN if
+ * the pool refused it: the future then completes as cancelled (unless a
+ * cancel or a waiter came first).
  */
 int weft__future_enqueue(weft_future_t *f, weft_pool_t *pool);
 

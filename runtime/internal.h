@@ -30,6 +30,9 @@ void *weft__malloc(size_t n);
 void *weft__calloc(size_t n, size_t size);
 void *weft__aligned_alloc(size_t align, size_t n);
 void weft__free(void *p);
+#ifdef WEFT_FAULT_INJECT
+#    include "fault.h" /* turns the three allocators into site macros */
+#endif
 
 /* thread.c: pool workers join the registry behind weft_threads_*(), on
  * their own thread, at start and before they return. */

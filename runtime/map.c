@@ -281,11 +281,12 @@ static void
 inode_free_cb(struct rcu_head *rh)
 {
     struct inode *in = node_of(rh, struct inode, rh);
-    struct weft_map *map = in->map;
+    struct weft_map *map;
 
-    /* [M4]/[R5] */
+    /* [M4]/[R5] before the first read of in (in->map too). */
     WEFT_RCU_GP_DONE();
     WEFT_HB_ACQUIRE(in);
+    map = in->map;
     in_free_cb = true; /* [M7] a map call from node_free never waits */
     map->node_free((struct weft_map_node *)(void *)in, map->ctx);
     in_free_cb = false;

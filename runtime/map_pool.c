@@ -226,8 +226,13 @@ weft_pool_map(weft_pool_t *pool, weft_fn fn, void *const *args, size_t n,
     nb = (n + k - 1) / k;
     w = window_for(pool, nb);
     win = (struct batch **)weft__malloc(w * sizeof(*win));
-    if (win == NULL)
+    if (win == NULL) {
+        /* As if item 0's submission failed: every slot is still written. */
+        put(&st, 0, -ENOMEM, NULL, true);
+        for (size_t i = 1; i < n; i++)
+            put(&st, i, -ECANCELED, NULL, false);
         return -ENOMEM;
+    }
     for (size_t bi = 0; bi < nb; bi++) {
         size_t lo = bi * k, cnt = n - lo < k ? n - lo : k;
 

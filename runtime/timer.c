@@ -49,8 +49,10 @@
 #include "timer_int.h"
 #include "worker.h"
 
-#define BATCH       64u
-#define NOT_IN_HEAP SIZE_MAX
+#define BATCH         64u
+#define NOT_IN_HEAP   SIZE_MAX
+/* A fire that found no memory tries again this much later. */
+#define FIRE_RETRY_NS (WEFT_NS_PER_MS)
 
 enum {
     T_ARMED = 0, /* in the heap */
@@ -307,21 +309,48 @@ run_done(weft_future_t *f, void *ctx)
 
 /* ---- the timer thread ------------------------------------------------ */
 
+/* A fire found no memory: out of memory is not a cancel, so re-arm a
+ * little later (as a periodic re-arm does) unless the timer ended or its
+ * pool closed meanwhile. true: the live reference went back to the heap. */
+static bool
+fire_retry(struct tmr *t)
+{
+    bool rearmed = false;
+
+    pthread_mutex_lock(&svc.lock);
+    if (t->state == T_FIRED && pool_open(t->pool) && heap_reserve() == 0) {
+        t->due = svc_now() + FIRE_RETRY_NS;
+        heap_push(t);
+        rearmed = true;
+    }
+    pthread_mutex_unlock(&svc.lock);
+    return rearmed;
+}
+
 /* Outside the lock: hand a popped timer (with its live ref) to its pool. */
 static void
 fire(struct tmr *t)
 {
     weft_future_t *r = NULL;
+    int rc;
 
     WEFT_CHAOS_POINT();
     if (t->period == 0) {
-        /* The queue's reference; refused, U completes as cancelled. */
+        /* The queue's reference; refused, U completes as cancelled; out of
+         * memory, U is held again and the fire retried. */
         (void)weft_future_retain(t->user);
-        (void)weft__future_enqueue(t->user, t->pool);
+        if (weft__future_enqueue(t->user, t->pool) == -ENOMEM) {
+            if (fire_retry(t))
+                return;
+            (void)weft_future_cancel(t->user);
+        }
         tmr_release(t);
         return;
     }
-    if (weft_pool_submit(t->pool, run_task, t, &r) != 0) {
+    rc = weft_pool_submit(t->pool, run_task, t, &r);
+    if (rc == -ENOMEM && fire_retry(t))
+        return;
+    if (rc != 0) {
         periodic_end(t, -ECANCELED, NULL);
         tmr_release(t);
         return;

@@ -300,7 +300,8 @@ WEFT_API void weft_map_quiescent(void);
  * weft_map_offline_begin() / weft_map_offline_end() - bracket a blocking
  * call on a worker or attached thread so grace periods do not wait for it
  * (nestable; map operations in between still work, at the outside-thread
- * cost). No effect on other threads. end without begin returns -EPERM.
+ * cost). On other threads both do nothing and return 0. Return: 0;
+ * -EPERM (end without a matching begin).
  */
 WEFT_API int weft_map_offline_begin(void);
 WEFT_API int weft_map_offline_end(void);

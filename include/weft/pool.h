@@ -180,7 +180,8 @@ WEFT_API int weft_spawn(weft_task_t *task, weft_fn fn, void *arg);
  * is done.
  * Return: the task's own return code, with *result set (result may be
  * NULL); -EINVAL (NULL task, or a record that was never spawned or is
- * already synced); -EPERM (called from another worker than the spawner).
+ * already synced); -EPERM (called from another worker than the spawner,
+ * or from a thread that is not a weft worker).
  * Ordering: every write the task made happens-before the return.
  */
 WEFT_API int weft_sync(weft_task_t *task, void **result);
@@ -194,7 +195,8 @@ typedef int (*weft_range_fn)(void *ctx, size_t begin, size_t end);
  * empty (others may be hungry), never below grain items. grain 0 picks one
  * from the range and the number of workers.
  * Return: 0, or the first nonzero code a piece returned (the other pieces
- * still run); -EINVAL (NULL pool or fn, begin > end).
+ * still run); -EINVAL (NULL pool or fn, begin > end); -ENOMEM and
+ * -ESHUTDOWN as weft_pool_run() (nothing run).
  * Context: any thread; from a worker of the same pool it runs in place.
  */
 WEFT_API int weft_parallel_for(weft_pool_t *pool, size_t begin, size_t end,

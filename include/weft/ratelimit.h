@@ -42,8 +42,9 @@ struct weft_clock {
  * copied, and its now() must be monotonic and callable from any thread.
  * Deadlines passed to weft_ratelimit_acquire() are in the clock's time.
  * Return: 0; -EINVAL (NULL out, rate not finite or <= 0, an emission
- * interval 1e9/rate below 1 ns or above 2^62 ns, burst 0 or above
- * WEFT_RATELIMIT_MAX_BURST, clock without now); -ENOMEM.
+ * interval 1e9/rate below 1 ns or above 2^62 ns, interval * burst above
+ * 2^62 ns, burst 0 or above WEFT_RATELIMIT_MAX_BURST, clock without now);
+ * -ENOMEM.
  * Ownership: on 0, pass *out to weft_ratelimit_destroy() once.
  */
 WEFT_API int weft_ratelimit_create(double rate_per_sec, uint32_t burst,

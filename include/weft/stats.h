@@ -92,7 +92,8 @@ WEFT_API int weft_pool_stats(weft_pool_t *pool, struct weft_pool_stats *out);
 
 /*
  * weft_pool_stats_print() - a table, one row per worker and a total.
- * Return: 0; -EINVAL (NULL pool or file); -EIO (the write failed).
+ * Return: 0; -EINVAL (NULL pool or file); -ENOMEM (nothing written);
+ * -EIO (the write failed).
  */
 WEFT_API int weft_pool_stats_print(weft_pool_t *pool, FILE *file);
 
