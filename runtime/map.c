@@ -237,11 +237,12 @@ static void
 inode_free_cb(struct rcu_head *rh)
 {
     struct inode *in = node_of(rh, struct inode, rh);
-    struct weft_map *map = in->map;
+    struct weft_map *map;
 
-    /* [M4]/[R5] */
+    /* [M4]/[R5] before the first read of the node (in->map too). */
     WEFT_RCU_GP_DONE();
     WEFT_HB_ACQUIRE(in);
+    map = in->map;
     map->node_free((struct weft_map_node *)(void *)in, map->ctx);
     /* [M6] the map is freed only after this (destroy's barrier). */
     WEFT_RCU_CALLBACK_END();
