@@ -43,8 +43,11 @@ for h in $harnesses; do
     dir=$work/$h
     mkdir -p "$dir/corpus"
     [ -d "$src/corpus/$name" ] && cp "$src/corpus/$name"/. "$dir/corpus/" -r
+    # Longer inputs are longer operation sequences: let the length limit
+    # grow ten times faster than libFuzzer's default (-len_control=100).
     flags=(-max_total_time="$share" -timeout="$timeout_s" -rss_limit_mb=2048
-           -print_final_stats=1 -artifact_prefix="$dir/")
+           -max_len=1024 -len_control=10 -print_final_stats=1
+           -artifact_prefix="$dir/")
     # map and pool free asynchronously (RCU callbacks, worker exits), so
     # libFuzzer's per-input malloc/free balance would run LeakSanitizer
     # after nearly every input (10x slower); leaks are still reported at
