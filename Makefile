@@ -101,4 +101,4 @@ clean:
 # --- fuzzing (tests/fuzz.sh; clang, preset fuzz) ----------------------------
 FUZZ_SECONDS ?= 60
 fuzz: deps-san
-	tests/fuzz.sh $(FUZZ_SECONDS)
+	JOBS=$(JOBS) tests/fuzz.sh $(FUZZ_SECONDS)
