@@ -11,6 +11,9 @@
 #   make mutation      tests/mutation.sh: every mutant must be caught
 #   make format-check  clang-format 14 --dry-run --Werror
 #   make check-loop    rerun the dev tests until one fails (LOOPS=n bounds it)
+#   make fuzz          tests/fuzz.sh: libFuzzer harnesses for FUZZ_SECONDS
+#                      (default 60, split between them); FUZZ_MERGE=1 merges
+#                      what they found into tests/fuzz/corpus/ (by hand)
 #   make clean         remove build/
 #
 # Variables: JOBS (build parallelism, default nproc), ARGS (passed to
@@ -25,7 +28,7 @@ CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 FORMAT_DIRS := runtime include tests bench examples
 
 .PHONY: all help deps deps-san deps-bench deps-tools test bench bench-quick \
-	tsan asan stress mutation format-check check-loop clean
+	tsan asan stress mutation format-check check-loop clean fuzz
 
 all: test
 
@@ -111,3 +114,8 @@ soak: deps
 	cmake --preset stress
 	cmake --build --preset stress -j$(JOBS) --target soak
 	build/stress/tests/soak $(DURATION)
+
+# --- fuzzing (tests/fuzz.sh; clang, preset fuzz) ----------------------------
+FUZZ_SECONDS ?= 60
+fuzz: deps-san
+	JOBS=$(JOBS) tests/fuzz.sh $(FUZZ_SECONDS)
