@@ -10,6 +10,8 @@
 #   make stress        -O2, no sanitizer, stress label      (preset stress)
 #   make mutation      tests/mutation.sh: every mutant must be caught
 #   make format-check  clang-format 14 --dry-run --Werror
+#   make docs          API reference from the headers (Doxygen) in
+#                      build/doc/html; fails on any Doxygen warning
 #   make check-loop    rerun the dev tests until one fails (LOOPS=n bounds it)
 #   make fuzz          tests/fuzz.sh: libFuzzer harnesses for FUZZ_SECONDS
 #                      (default 60, split between them); FUZZ_MERGE=1 merges
@@ -28,7 +30,7 @@ CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 FORMAT_DIRS := runtime include tests bench examples
 
 .PHONY: all help deps deps-san deps-bench deps-tools test bench bench-quick \
-	tsan asan stress mutation format-check check-loop clean fuzz
+	tsan asan stress mutation format-check check-loop clean fuzz docs
 
 all: test
 
@@ -44,6 +46,8 @@ deps-bench:
 	@scripts/deps.sh bench
 deps-tools:
 	@scripts/deps.sh tools
+deps-docs:
+	@scripts/deps.sh docs
 
 # --- configure + build one preset: build-dev, build-tsan, ... --------------
 build-dev build-stress: deps
@@ -94,6 +98,14 @@ format-check: deps-tools
 	files=$$(find $(FORMAT_DIRS) -name '*.[ch]' 2>/dev/null | sort); \
 	$(CLANG_FORMAT) --dry-run --Werror $$files && \
 	echo "format-check: $$(echo $$files | wc -w) files clean"
+
+# docs/api-reference.md: the headers' comments as they are, 0 warnings.
+docs: deps-docs
+	@mkdir -p build/doc
+	doxygen docs/Doxyfile 2>build/doc/warnings.txt
+	@if [ -s build/doc/warnings.txt ]; then cat build/doc/warnings.txt; \
+		echo "docs: $$(wc -l <build/doc/warnings.txt) Doxygen warnings"; exit 1; fi
+	@echo "docs: build/doc/html/index.html (0 warnings)"
 
 clean:
 	rm -rf build

@@ -8,6 +8,7 @@
 #                           (make tsan, asan, mutation)
 #   scripts/deps.sh bench   core + the benchmark peers and tools (make bench)
 #   scripts/deps.sh tools   core + clang-format (make format-check)
+#   scripts/deps.sh docs    doxygen (make docs)
 #
 # As root, missing packages are installed with apt-get. Otherwise the exact
 # `sudo apt-get install -y ...` line is printed and the script exits 1.
@@ -18,6 +19,7 @@ set -euo pipefail
 core=(cmake make gcc g++ clang pkg-config libck-dev liburcu-dev check)
 peers=(libtbb-dev libomp-dev libglib2.0-dev gnuplot-nox valgrind)
 tools=(clang-format)
+docs=(doxygen)
 # Optional for the tests: the examples/server test drives the server with
 # wrk, and is skipped (with the apt-get line) when it is missing.
 test_opt=(wrk)
@@ -110,8 +112,9 @@ core) require "${core[@]}" && want "${test_opt[@]}" ;;
 san) require "${core[@]}" "${san[@]}" && want "${test_opt[@]}" ;;
 bench) require "${core[@]}" && want "${peers[@]}" "${test_opt[@]}" ;;
 tools) require "${core[@]}" && want "${tools[@]}" ;;
+docs) require "${docs[@]}" ;;
 *)
-    echo "usage: $0 [core|san|bench|tools]" >&2
+    echo "usage: $0 [core|san|bench|tools|docs]" >&2
     exit 2
     ;;
 esac
