@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <weft/pool.h>
+
 #define ASSERT_EQ(a, b)                                                 \
     do {                                                                \
         long long a_ = (long long)(a), b_ = (long long)(b);             \
@@ -32,6 +34,30 @@
             abort();                                                     \
         }                                                                \
     } while (0)
+
+/* fib(n) by fork-join, a spawn at every inner node (fib(n+1) - 1 spawns):
+ * the tests' standard tree of tasks. A task: weft_pool_run(pool,
+ * weft_test_fib, (void *)n, &r). Errors of spawn/sync are returned. */
+static inline int
+weft_test_fib(void *arg, void **res)
+{
+    long n = (long)arg;
+    weft_task_t t;
+    void *a = NULL, *b = NULL;
+    int rc;
+
+    if (n < 2) {
+        *res = (void *)n;
+        return 0;
+    }
+    rc = weft_spawn(&t, weft_test_fib, (void *)(n - 1));
+    if (rc != 0)
+        return rc;
+    weft_test_fib((void *)(n - 2), &b);
+    rc = weft_sync(&t, &a);
+    *res = (void *)((long)a + (long)b);
+    return rc;
+}
 
 static inline double
 weft_test_env_double(const char *name, double dflt)

@@ -58,27 +58,6 @@ square(void *arg, void **res)
     return 0;
 }
 
-static int
-fib(void *arg, void **res)
-{
-    long n = (long)arg;
-    weft_task_t t;
-    void *a = NULL, *b = NULL;
-    int rc;
-
-    if (n < 2) {
-        *res = (void *)n;
-        return 0;
-    }
-    rc = weft_spawn(&t, fib, (void *)(n - 1));
-    if (rc != 0)
-        return rc;
-    fib((void *)(n - 2), &b);
-    rc = weft_sync(&t, &a);
-    *res = (void *)((long)a + (long)b);
-    return rc;
-}
-
 static _Atomic long hits;
 
 static int
@@ -194,7 +173,7 @@ sc_pool(void)
         weft_future_release(f);
     }
     r = NULL;
-    TRY(weft_pool_run(p, fib, (void *)15L, &r));
+    TRY(weft_pool_run(p, weft_test_fib, (void *)15L, &r));
     ASSERT_EQ((long)r, 610);
     hits_take();
     TRY(weft_pool_run(p, wide_spawn, NULL, NULL));

@@ -20,27 +20,6 @@ make_pool(unsigned workers)
     return p;
 }
 
-static int
-fib(void *arg, void **res)
-{
-    long n = (long)arg;
-    weft_task_t t;
-    void *a = NULL, *b = NULL;
-    int rc;
-
-    if (n < 2) {
-        *res = (void *)n;
-        return 0;
-    }
-    rc = weft_spawn(&t, fib, (void *)(n - 1));
-    if (rc != 0)
-        return rc;
-    fib((void *)(n - 2), &b);
-    rc = weft_sync(&t, &a);
-    *res = (void *)((long)a + (long)b);
-    return rc;
-}
-
 START_TEST(create_bad_input)
 {
     struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
@@ -75,7 +54,7 @@ START_TEST(fib_all_sizes)
     for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         weft_pool_t *p = make_pool(sizes[i]);
         void *r = NULL;
-        ck_assert_int_eq(weft_pool_run(p, fib, (void *)22L, &r), 0);
+        ck_assert_int_eq(weft_pool_run(p, weft_test_fib, (void *)22L, &r), 0);
         ck_assert_int_eq((long)r, 17711);
         ck_assert_uint_eq(weft_pool_workers(p), sizes[i]);
         ck_assert_int_eq(weft_pool_destroy(p), 0);
@@ -88,9 +67,9 @@ START_TEST(spawn_outside_worker)
     weft_task_t t;
 
     memset(&t, 0, sizeof(t));
-    ck_assert_int_eq(weft_spawn(NULL, fib, NULL), -EINVAL);
+    ck_assert_int_eq(weft_spawn(NULL, weft_test_fib, NULL), -EINVAL);
     ck_assert_int_eq(weft_spawn(&t, NULL, NULL), -EINVAL);
-    ck_assert_int_eq(weft_spawn(&t, fib, (void *)3L), -EPERM);
+    ck_assert_int_eq(weft_spawn(&t, weft_test_fib, (void *)3L), -EPERM);
     ck_assert_int_eq(weft_sync(NULL, NULL), -EINVAL);
     ck_assert_int_eq(weft_sync(&t, NULL), -EPERM);
     ck_assert_ptr_null(weft_pool_current());

@@ -12,24 +12,6 @@
 #include "weft_test.h"
 
 static int
-fib(void *arg, void **res)
-{
-    long n = (long)arg;
-    weft_task_t t;
-    void *a = NULL, *b = NULL;
-
-    if (n < 2) {
-        *res = (void *)n;
-        return 0;
-    }
-    weft_spawn(&t, fib, (void *)(n - 1));
-    fib((void *)(n - 2), &b);
-    weft_sync(&t, &a);
-    *res = (void *)((long)a + (long)b);
-    return 0;
-}
-
-static int
 submit_children(void *arg, void **res)
 {
     weft_future_t *f[10];
@@ -38,7 +20,8 @@ submit_children(void *arg, void **res)
     (void)arg;
     (void)res;
     for (int i = 0; i < 10; i++)
-        rc |= weft_pool_submit(weft_pool_current(), fib, (void *)10L, &f[i]);
+        rc |= weft_pool_submit(weft_pool_current(), weft_test_fib, (void *)10L,
+                               &f[i]);
     for (int i = 0; i < 10; i++) {
         rc |= weft_future_result(f[i], WEFT_DEADLINE_NEVER, NULL);
         weft_future_release(f[i]);
@@ -57,7 +40,7 @@ START_TEST(counts_add_up)
 
     o.workers = 4;
     ck_assert_int_eq(weft_pool_create(&o, &p), 0);
-    ck_assert_int_eq(weft_pool_run(p, fib, (void *)20L, &r), 0);
+    ck_assert_int_eq(weft_pool_run(p, weft_test_fib, (void *)20L, &r), 0);
     ck_assert_int_eq((long)r, 6765);
     ck_assert_int_eq(weft_pool_run(p, submit_children, NULL, NULL), 0);
     /* The sums below are exact only on a quiescent pool (weft/stats.h: one
@@ -105,7 +88,7 @@ START_TEST(print_and_openmetrics)
 
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(weft_pool_create(NULL, &p), 0);
-    ck_assert_int_eq(weft_pool_run(p, fib, (void *)12L, NULL), 0);
+    ck_assert_int_eq(weft_pool_run(p, weft_test_fib, (void *)12L, NULL), 0);
     ck_assert_int_eq(weft_pool_stats_print(p, f), 0);
     rewind(f);
     while (fgets(line, sizeof(line), f))
@@ -217,7 +200,8 @@ START_TEST(every_policy_runs)
                 o.spin_yield = order;
                 o.park_timeout_ns = steal ? WEFT_NS_PER_MS : 0;
                 ck_assert_int_eq(weft_pool_create(&o, &p), 0);
-                ck_assert_int_eq(weft_pool_run(p, fib, (void *)18L, &r), 0);
+                ck_assert_int_eq(
+                    weft_pool_run(p, weft_test_fib, (void *)18L, &r), 0);
                 ck_assert_int_eq((long)r, 2584);
                 atomic_init(&s.total, 0);
                 ck_assert_int_eq(

@@ -11,24 +11,6 @@
 
 #include "weft_test.h"
 
-static int
-fib(void *arg, void **res)
-{
-    long n = (long)arg;
-    weft_task_t t;
-    void *a = NULL, *b = NULL;
-
-    if (n < 2) {
-        *res = (void *)n;
-        return 0;
-    }
-    weft_spawn(&t, fib, (void *)(n - 1));
-    fib((void *)(n - 2), &b);
-    weft_sync(&t, &a);
-    *res = (void *)((long)a + (long)b);
-    return 0;
-}
-
 struct counts {
     long lines, task_b, task_e, spawn, bad;
     int head_ok, tail_ok;
@@ -88,7 +70,7 @@ START_TEST(known_run)
     ck_assert_int_eq(weft_pool_create(&o, &p), 0);
     ck_assert_int_eq(weft_pool_trace_start(p, path), 0);
     ck_assert_int_eq(weft_pool_trace_start(p, path), -EBUSY);
-    ck_assert_int_eq(weft_pool_run(p, fib, (void *)15L, &r), 0);
+    ck_assert_int_eq(weft_pool_run(p, weft_test_fib, (void *)15L, &r), 0);
     ck_assert_int_eq((long)r, 610);
     memset(&st, 0, sizeof(st));
     ck_assert_int_eq(weft_pool_trace_stop(p, &dropped), 0);
@@ -106,7 +88,7 @@ START_TEST(known_run)
     ck_assert_int_eq(weft_pool_trace_stop(p, NULL), -ENOENT);
     /* A second trace on the same pool. */
     ck_assert_int_eq(weft_pool_trace_start(p, path), 0);
-    ck_assert_int_eq(weft_pool_run(p, fib, (void *)10L, &r), 0);
+    ck_assert_int_eq(weft_pool_run(p, weft_test_fib, (void *)10L, &r), 0);
     ck_assert_int_eq(weft_pool_trace_stop(p, NULL), 0);
     c = scan(path);
     ck_assert_int_eq(c.task_b, 89);
@@ -143,7 +125,7 @@ START_TEST(from_environment)
     setenv("WEFT_TRACE", path, 1);
     ck_assert_int_eq(weft_pool_create(NULL, &p), 0);
     unsetenv("WEFT_TRACE");
-    ck_assert_int_eq(weft_pool_run(p, fib, (void *)8L, NULL), 0);
+    ck_assert_int_eq(weft_pool_run(p, weft_test_fib, (void *)8L, NULL), 0);
     weft_pool_destroy(p); /* stops and closes the trace */
     c = scan(path);
     ck_assert(c.head_ok && c.tail_ok);
