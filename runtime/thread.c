@@ -374,13 +374,38 @@ weft_thread_set_excepthook(weft_thread_excepthook_fn hook, void *ctx,
     return 0;
 }
 
+/* In a forked child only the forking thread exists (Python's
+ * threading._after_fork): every other registered thread is marked done
+ * with rc -ECHILD, so joining it returns at once and the atexit join of
+ * non-daemon threads cannot hang; it leaves the registry, and its running
+ * side's reference is dropped (that thread will never drop it). */
+static void
+forget_others_locked(void)
+{
+    struct weft_thread *t = reg.head, *next;
+
+    for (; t != NULL; t = next) {
+        next = t->next;
+        if (t == self_thread)
+            continue;
+        list_del(t);
+        t->rc = -ECHILD;
+        /* [H2] release: as the thread itself would; one thread now. */
+        atomic_store_explicit(&t->done, 1, memory_order_release);
+        thread_release(t);
+    }
+}
+
 void
 weft__thread_fork(enum weft__fork_phase phase)
 {
-    if (phase == WEFT__FORK_PREPARE)
+    if (phase == WEFT__FORK_PREPARE) {
         pthread_mutex_lock(&reg.lock);
-    else
-        pthread_mutex_unlock(&reg.lock); /* the forking thread holds it */
+        return;
+    }
+    if (phase == WEFT__FORK_CHILD)
+        forget_others_locked();
+    pthread_mutex_unlock(&reg.lock); /* the forking thread holds it */
 }
 
 void

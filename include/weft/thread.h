@@ -111,7 +111,10 @@ struct weft_thread_info {
 };
 
 /* weft_threads_active_count() - threads alive now (weft-started threads
- * and registered pool workers). */
+ * and registered pool workers). After fork(), in the child, only the
+ * forking thread exists: the others leave the registry, report not alive,
+ * and weft_thread_join() on them returns 0 at once with rc -ECHILD (so
+ * the atexit join of non-daemon threads never waits for them). */
 WEFT_API size_t weft_threads_active_count(void);
 
 /*

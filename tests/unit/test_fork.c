@@ -58,6 +58,16 @@ __tsan_default_options(void)
 #endif
 
 static _Atomic int stop, spinning;
+static struct weft_event release_user;
+
+/* A non-daemon weft thread alive at the fork: the child must not wait for
+ * it (it does not exist there), neither in join nor at exit. */
+static int
+user_thread(void *arg)
+{
+    (void)arg;
+    return weft_event_wait(&release_user, WEFT_DEADLINE_NEVER);
+}
 static weft_map_t *map;
 static weft_counter_t *counter;
 
@@ -99,8 +109,10 @@ noop(void *arg, void **result)
 
 /* The child's checks; returns the number of the first that failed. */
 static int
-child(weft_pool_t *old, weft_future_t *timer_old)
+child(weft_pool_t *old, weft_future_t *timer_old, weft_thread_t *th)
 {
+    int th_rc = 0;
+
     weft_pool_t *p = NULL;
     weft_future_t *f = NULL, *fs[32];
     weft_map_t *m = NULL;
@@ -108,6 +120,12 @@ child(weft_pool_t *old, weft_future_t *timer_old)
     int64_t total = -1;
     void *res;
 
+    /* The parent's thread is gone here: done at once, rc -ECHILD, not
+     * listed (so the atexit join of non-daemon threads skips it). */
+    if (weft_thread_is_alive(th) ||
+        weft_thread_join(th, WEFT_DEADLINE_POLL, &th_rc) != 0 ||
+        th_rc != -ECHILD || weft_threads_active_count() != 0)
+        return 14;
     if (weft_pool_submit(old, noop, NULL, &f) != -ESHUTDOWN)
         return 1;
     if (weft_pool_submit_after(old, 1, noop, NULL, &f) != -ESHUTDOWN)
@@ -153,6 +171,8 @@ START_TEST(fork_with_running_pool)
     struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
     weft_pool_t *pool = NULL;
     weft_future_t *spin[2], *armed = NULL, *every = NULL, *f = NULL;
+    weft_thread_t *th = NULL;
+    int th_rc = -1;
     uint64_t dl;
     int k = 1, status = 0;
     pid_t pid, w;
@@ -173,10 +193,13 @@ START_TEST(fork_with_running_pool)
     while (atomic_load(&spinning) < 2)
         sched_yield();
 
+    weft_event_init(&release_user);
+    ck_assert_int_eq(weft_thread_start(NULL, user_thread, NULL, &th), 0);
+
     pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0)
-        _exit(child(pool, armed));
+        _exit(child(pool, armed, th));
 
     dl = weft_deadline_in(
         (uint64_t)(30 * WEFT_NS_PER_SEC * weft_test_timeout_multiplier()));
@@ -211,6 +234,12 @@ START_TEST(fork_with_running_pool)
     weft_future_release(every);
     ck_assert_int_eq(weft_map_destroy(map), 0);
     weft_counter_destroy(counter);
+    /* In the parent the thread is alive and joins as usual. */
+    ck_assert(weft_thread_is_alive(th));
+    weft_event_set(&release_user);
+    ck_assert_int_eq(weft_thread_join(th, WEFT_DEADLINE_NEVER, &th_rc), 0);
+    ck_assert_int_eq(th_rc, 0);
+    weft_thread_destroy(th);
 }
 END_TEST
 
