@@ -254,7 +254,7 @@ entry_done(weft_future_t *f, void *ctx)
          * MUTANT 61: relaxed; the consumer may read e before it lands. */
         if (WEFT_MUTANT(61) ? atomic_compare_exchange_weak_explicit(
                                   &ws->stack, &w, (uintptr_t)e,
-                                  memory_order_relaxed, memory_order_acquire)
+                                  memory_order_relaxed, memory_order_relaxed)
                             : atomic_compare_exchange_weak_explicit(
                                   &ws->stack, &w, (uintptr_t)e,
                                   memory_order_release, memory_order_acquire))
