@@ -22,6 +22,7 @@
  *
  * Thread safety: every function may run concurrently on the same object
  * except create/init and destroy, which need sole use. None blocks.
+ * Context: any thread, weft tasks included.
  */
 #ifndef WEFT_COUNTER_H
 #define WEFT_COUNTER_H

@@ -89,6 +89,7 @@ WEFT_API int weft_future_on_done(weft_future_t *f, weft_future_cb cb,
  * weft_future_retain() - take one more reference (the caller must hold
  * one already); drop it with weft_future_release().
  * Return: 0; -EINVAL (NULL f).
+ * Context: any thread, done callbacks included.
  */
 WEFT_API int weft_future_retain(weft_future_t *f);
 

@@ -86,7 +86,9 @@ struct weft_pool_opts {
  * Return: 0; -EINVAL (NULL out, opts->size too small, workers above
  * WEFT_POOL_MAX_WORKERS, an unknown policy value); -ENOMEM; -EAGAIN
  * (threads could not be created).
- * Ownership: on 0, *out must be passed to weft_pool_destroy() once.
+ * Ownership: on 0, *out must be passed to weft_pool_destroy() once. opts
+ * and opts->name are copied; opts->victim_ctx is borrowed for the pool's
+ * life.
  * Context: any thread.
  */
 WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,

@@ -106,6 +106,7 @@ WEFT_API bool weft_thread_daemon(const weft_thread_t *t);
  * Return: that entry; NULL for any other thread.
  * Ownership: borrowed, valid while the thread runs; a worker's entry
  * must not be destroyed.
+ * Context: any thread.
  */
 WEFT_API weft_thread_t *weft_thread_current(void);
 
@@ -140,6 +141,7 @@ WEFT_API size_t weft_threads_active_count(void);
  * NULL buf with cap > 0).
  * Pool workers (named weft-<pool>-<n>, kind WEFT_THREAD_POOL_WORKER,
  * daemon) are listed while they run.
+ * Context: any thread; takes the thread registry's lock briefly.
  */
 WEFT_API int weft_threads_enumerate(struct weft_thread_info *buf, size_t cap,
                                     size_t *n);

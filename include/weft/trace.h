@@ -33,6 +33,7 @@ extern "C" {
  * (truncated).
  * Return: 0; -EINVAL (NULL pool or path); -EBUSY (already tracing);
  * -ENOMEM; -errno from opening the file; -EAGAIN (no drainer thread).
+ * Ownership: path is only read during the call.
  * Context: any thread but the pool's workers; not concurrently with
  * weft_pool_trace_stop() on the same pool.
  */

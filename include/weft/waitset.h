@@ -26,6 +26,7 @@
  * Thread safety: one add() and one next() may run at once (add() calls must
  * not overlap one another, nor next() calls), with pending() and future
  * completions; destroy needs sole use.
+ * Context: any thread.
  */
 #ifndef WEFT_WAITSET_H
 #define WEFT_WAITSET_H
