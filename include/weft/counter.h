@@ -21,7 +21,8 @@
  * and not ABI-stable before 1.0. Treat both types as opaque.
  *
  * Thread safety: every function may run concurrently on the same object
- * except create/init and destroy, which need sole use. None blocks.
+ * except create/init and destroy, which need sole use. None waits long (a
+ * thread's first add and destroy take a short internal lock).
  * Context: any thread, weft tasks included.
  */
 #ifndef WEFT_COUNTER_H
