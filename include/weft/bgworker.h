@@ -8,6 +8,12 @@
  * submission order (per submitting thread; exact FIFO as weft_queue).
  * A function that returns nonzero does not stop the worker: the error is
  * counted and passed to the error hook (default: one line on stderr).
+ *
+ * Thread safety: every function may run concurrently on the same worker
+ * from any threads, except weft_bgworker_destroy() (sole use, once).
+ * Ownership: items are borrowed: weft hands each one to fn, or to the
+ * discard hook when a DISCARD stop drops it, exactly once, and never frees
+ * one. ctx and hook_ctx must stay valid until destroy returns.
  */
 #ifndef WEFT_BGWORKER_H
 #define WEFT_BGWORKER_H
@@ -37,7 +43,9 @@ typedef void (*weft_bgworker_discard_fn)(void *hook_ctx, void *item);
  * holds up to capacity items.
  * Return: 0; -EINVAL (NULL fn or out, capacity 0 or above
  * WEFT_QUEUE_MAX_CAPACITY); -ENOMEM; -EAGAIN (no thread).
- * Ownership: on 0, pass *out to weft_bgworker_destroy() once.
+ * Ownership: on 0, pass *out to weft_bgworker_destroy() once. name is
+ * copied (63 bytes at most).
+ * Context: any thread.
  */
 WEFT_API int weft_bgworker_start(weft_bgworker_fn fn, void *ctx,
                                  size_t capacity, const char *name,
@@ -48,6 +56,7 @@ WEFT_API int weft_bgworker_start(weft_bgworker_fn fn, void *ctx,
  * stderr line) and the discard hook (NULL: none), both called with
  * hook_ctx. Items processed after the call use the new hooks.
  * Return: 0; -EINVAL (NULL w).
+ * Context: any thread, fn and the hooks included.
  */
 WEFT_API int weft_bgworker_set_hooks(weft_bgworker_t *w,
                                      weft_bgworker_error_fn on_error,
@@ -81,6 +90,7 @@ WEFT_API int weft_bgworker_try_submit(weft_bgworker_t *w, void *item);
  * stop goes on: call again, or destroy); -EDEADLK (called from fn: the
  * stop is started, the worker ends after fn returns); -EINVAL (NULL w,
  * unknown mode).
+ * Context: any thread; blocks until the deadline.
  */
 WEFT_API int weft_bgworker_stop(weft_bgworker_t *w, unsigned mode,
                                 weft_deadline_t deadline);
@@ -100,7 +110,10 @@ struct weft_bgworker_stats {
     size_t queued;      /* items waiting now */
 };
 
-/* weft_bgworker_stats() - a snapshot. Return: 0; -EINVAL (NULL). */
+/*
+ * weft_bgworker_stats() - a snapshot into *out.
+ * Return: 0; -EINVAL (NULL w or out). Context: any thread; never blocks.
+ */
 WEFT_API int weft_bgworker_stats(const weft_bgworker_t *w,
                                  struct weft_bgworker_stats *out);
 

@@ -5,6 +5,9 @@
  * Every weft function that can fail returns an int: 0 on success, otherwise
  * a negative code equal to -errno (WEFT_E*). errno itself is never used:
  * results cross threads inside futures.
+ *
+ * Thread safety: every function here may run on any thread, concurrently;
+ * none blocks, and all are async-signal-safe except weft_strerror().
  */
 #ifndef WEFT_COMMON_H
 #define WEFT_COMMON_H
@@ -49,7 +52,9 @@ enum weft_err {
  * weft_strerror() - a static, human-readable text for a weft result code.
  * Accepts 0, negative codes and (for convenience) positive errno values;
  * codes weft does not name get the system's text.
- * Thread safety: any thread. Never returns NULL.
+ * Return: a static string (never NULL, never to be freed); "unknown
+ * error" for INT_MIN and codes the system does not know.
+ * Context: any thread.
  */
 WEFT_API const char *weft_strerror(int err);
 
@@ -61,12 +66,16 @@ typedef uint64_t weft_deadline_t;
 #define WEFT_NS_PER_MS      UINT64_C(1000000)
 #define WEFT_NS_PER_SEC     UINT64_C(1000000000)
 
-/* weft_now_ns() - CLOCK_MONOTONIC now, in nanoseconds. Any thread. */
+/*
+ * weft_now_ns() - CLOCK_MONOTONIC now.
+ * Return: the time in nanoseconds (never 0 on Linux). Context: any thread.
+ */
 WEFT_API uint64_t weft_now_ns(void);
 
 /*
  * weft_deadline_in() - the deadline ns nanoseconds from now: saturating,
- * so a huge ns gives WEFT_DEADLINE_NEVER; never returns WEFT_DEADLINE_POLL.
+ * so a huge ns gives WEFT_DEADLINE_NEVER.
+ * Return: the deadline; never WEFT_DEADLINE_POLL. Context: any thread.
  */
 WEFT_API weft_deadline_t weft_deadline_in(uint64_t ns);
 

@@ -12,6 +12,11 @@
  * any unique object, e.g. `static const char request_id;` and &request_id.
  * Values are opaque pointers the caller keeps alive.
  * Cost when unused: submit and spawn copy one NULL pointer.
+ *
+ * Thread safety: every function acts only on the calling thread's (or
+ * running task's) current context, so any threads may call them at once.
+ * Context: any thread, inside a task or not; none blocks.
+ * Ownership: keys and values are borrowed, never copied or freed.
  */
 #ifndef WEFT_CONTEXT_H
 #define WEFT_CONTEXT_H
@@ -34,8 +39,11 @@ extern "C" {
  */
 WEFT_API int weft_context_set(const void *key, void *value);
 
-/* weft_context_unset() - remove key. Return 0 (also if it was not set),
- * -EINVAL (NULL key), -ENOMEM. */
+/*
+ * weft_context_unset() - remove key from the caller's current context.
+ * Return: 0 (also if it was not set); -EINVAL (NULL key); -ENOMEM
+ * (nothing changed).
+ */
 WEFT_API int weft_context_unset(const void *key);
 
 /*
@@ -45,7 +53,11 @@ WEFT_API int weft_context_unset(const void *key);
  */
 WEFT_API int weft_context_lookup(const void *key, void **value);
 
-/* weft_context_get() - the value, or NULL when key is not bound. */
+/*
+ * weft_context_get() - weft_context_lookup() for callers that never bind
+ * NULL.
+ * Return: the value; NULL when key is not bound or is NULL.
+ */
 WEFT_API void *weft_context_get(const void *key);
 
 /* weft_context_clear() - the caller's context becomes empty. */

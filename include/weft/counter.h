@@ -19,6 +19,11 @@
  * _Atomic are not usable before C++23) the same functions call out of line.
  * The struct layouts below exist only for that fast path: they are private
  * and not ABI-stable before 1.0. Treat both types as opaque.
+ *
+ * Thread safety: every function may run concurrently on the same object
+ * except create/init and destroy, which need sole use. None waits long (a
+ * thread's first add and destroy take a short internal lock).
+ * Context: any thread, weft tasks included.
  */
 #ifndef WEFT_COUNTER_H
 #define WEFT_COUNTER_H
@@ -117,6 +122,7 @@ WEFT_API void weft_counter_destroy(weft_counter_t *c);
 /*
  * weft_counter_add_noinline() - weft_counter_add() out of line (what C++
  * and WEFT_COUNTER_NO_INLINE builds call). Same contract.
+ * Return: as weft_counter_add().
  */
 WEFT_API int weft_counter_add_noinline(weft_counter_t *c, int64_t delta);
 

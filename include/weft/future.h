@@ -5,6 +5,9 @@
  * A future is reference counted: the submitter holds one reference, the
  * pool holds its own until the task has finished. A future outlives its
  * pool safely.
+ *
+ * Thread safety: every function may run concurrently on the same future,
+ * from any threads, as long as the caller holds a reference.
  */
 #ifndef WEFT_FUTURE_H
 #define WEFT_FUTURE_H
@@ -37,7 +40,8 @@ WEFT_API int weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg,
  * weft_future_result() - wait until f completes or the deadline passes.
  * Return: the task's own return code (0, or its negative error) with
  * *result set (result may be NULL); -ETIMEDOUT (not done by the deadline;
- * the task goes on); -ECANCELED; -EINVAL (NULL f).
+ * the task goes on); -ECANCELED; -EDEADLK (called on the worker that is
+ * running f, i.e. from f's own task or one it waits in); -EINVAL (NULL f).
  * Ordering: every write the task made happens-before the return.
  * Context: any thread. On a worker it first runs the awaited task inline
  * if it has not started, then helps only with work the task's runner
@@ -46,9 +50,14 @@ WEFT_API int weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg,
 WEFT_API int weft_future_result(weft_future_t *f, weft_deadline_t deadline,
                                 void **result);
 
-/* Non-blocking state queries; false for NULL. Acquire: true from done()
- * means the task's writes are visible. done() is true once the task
- * finished or was cancelled. */
+/*
+ * weft_future_done() / _running() / _cancelled() - non-blocking state
+ * snapshots. Acquire: true from done() means the task's writes are
+ * visible (the others are relaxed).
+ * Return: done(): true once the task finished or was cancelled;
+ * running(): true while fn runs; cancelled(): true once cancelled; all
+ * false for NULL. Context: any thread, including done callbacks.
+ */
 WEFT_API bool weft_future_done(const weft_future_t *f);
 WEFT_API bool weft_future_running(const weft_future_t *f);
 WEFT_API bool weft_future_cancelled(const weft_future_t *f);
@@ -58,6 +67,7 @@ WEFT_API bool weft_future_cancelled(const weft_future_t *f);
  * Return: 0 if it will never run (now, or it was already cancelled; its
  * waiters and callbacks see -ECANCELED); -EBUSY if it is running or done;
  * -EINVAL (NULL).
+ * Context: any thread; never blocks.
  */
 WEFT_API int weft_future_cancel(weft_future_t *f);
 
@@ -75,11 +85,19 @@ typedef void (*weft_future_cb)(weft_future_t *f, void *ctx);
 WEFT_API int weft_future_on_done(weft_future_t *f, weft_future_cb cb,
                                  void *ctx);
 
-/* weft_future_retain() - take one more reference. Return 0 or -EINVAL. */
+/*
+ * weft_future_retain() - take one more reference (the caller must hold
+ * one already); drop it with weft_future_release().
+ * Return: 0; -EINVAL (NULL f).
+ * Context: any thread, done callbacks included.
+ */
 WEFT_API int weft_future_retain(weft_future_t *f);
 
-/* weft_future_release() - drop one reference; the last one frees f.
- * NULL is ignored. */
+/*
+ * weft_future_release() - drop one reference; the last one frees f, after
+ * which neither f nor its result pointer may be used. NULL is ignored.
+ * Context: any thread, including f's own done callback.
+ */
 WEFT_API void weft_future_release(weft_future_t *f);
 
 #ifdef __cplusplus

@@ -37,6 +37,9 @@
  * vlen > 0, vlen > WEFT_MAP_VALUE_MAX); -EPERM for a byte-map function on
  * an intrusive map or the reverse; -EAGAIN when the calling thread could
  * not be registered with RCU (out of pthread keys).
+ *
+ * Thread safety: every function may run concurrently on the same map from
+ * any threads, except weft_map_destroy() (sole use, once).
  */
 #ifndef WEFT_MAP_H
 #define WEFT_MAP_H
@@ -127,7 +130,8 @@ WEFT_API int weft_map_destroy(weft_map_t *map);
 WEFT_API int weft_map_get(weft_map_t *map, const void *key, size_t klen,
                           void *buf, size_t cap, size_t *vlen);
 
-/* weft_map_contains() - 0 if key is present, -ENOENT if not. */
+/* weft_map_contains() - Return: 0 if key is present; -ENOENT if not; the
+ * common errors. */
 WEFT_API int weft_map_contains(weft_map_t *map, const void *key, size_t klen);
 
 /* A read-only look at a value; its return code is passed through. */
@@ -264,8 +268,9 @@ WEFT_API int weft_map_node_find(weft_map_t *map, const void *key, size_t klen,
 WEFT_API int weft_map_node_remove(weft_map_t *map, const void *key,
                                   size_t klen);
 
-/* weft_map_node_foreach() - weft_map_foreach() for intrusive maps: fn's
- * nonzero return stops the walk and is returned. */
+/* weft_map_node_foreach() - weft_map_foreach() for intrusive maps.
+ * Return: 0 after a full walk; fn's first nonzero return (it stops the
+ * walk); the common errors. */
 WEFT_API int weft_map_node_foreach(weft_map_t *map, weft_map_node_fn fn,
                                    void *ctx);
 

@@ -6,6 +6,11 @@
  * outside the pool submit through per-thread lanes of ck_ring (together the
  * pool's MPMC injection queue). Idle workers spin briefly, then park on a
  * futex: an idle pool uses no CPU.
+ *
+ * Thread safety: every function may run concurrently on the same pool from
+ * any threads, except weft_pool_destroy() (sole use, once) and the
+ * per-function limits below (shutdown/destroy not from the pool's own
+ * workers; weft_spawn()/weft_sync() only on the spawning worker).
  */
 #ifndef WEFT_POOL_H
 #define WEFT_POOL_H
@@ -81,7 +86,9 @@ struct weft_pool_opts {
  * Return: 0; -EINVAL (NULL out, opts->size too small, workers above
  * WEFT_POOL_MAX_WORKERS, an unknown policy value); -ENOMEM; -EAGAIN
  * (threads could not be created).
- * Ownership: on 0, *out must be passed to weft_pool_destroy() once.
+ * Ownership: on 0, *out must be passed to weft_pool_destroy() once. opts
+ * and opts->name are copied; opts->victim_ctx is borrowed for the pool's
+ * life.
  * Context: any thread.
  */
 WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,
@@ -141,16 +148,21 @@ WEFT_API int weft_pool_shutdown(weft_pool_t *pool, unsigned flags,
  * thread registration (a thread's first map call or a worker starting).
  */
 
-/* weft_pool_workers() - the number of workers, or 0 for NULL. */
+/*
+ * weft_pool_workers() - the pool's worker count.
+ * Return: the number of workers; 0 for NULL. Context: any thread.
+ */
 WEFT_API unsigned weft_pool_workers(const weft_pool_t *pool);
 
 /*
  * weft_pool_run() - run fn(arg) on the pool and wait for it: how a thread
  * outside the pool enters fork-join code (weft_spawn/weft_sync).
  * Return: fn's own return code, with *result set (result may be NULL);
- * -EINVAL (NULL pool or fn); -ENOMEM; -ESHUTDOWN.
- * Context: any thread. Called from a worker of the same pool, fn runs
- * inline at once.
+ * -EINVAL (NULL pool or fn); -ENOMEM; -ESHUTDOWN; -ECANCELED (a
+ * WEFT_SHUTDOWN_CANCEL_PENDING shutdown cancelled it before it ran).
+ * Context: any thread; blocks until fn returned. Called from a worker of
+ * the same pool, fn runs inline at once; from another pool's worker it
+ * waits as weft_future_result() does.
  */
 WEFT_API int weft_pool_run(weft_pool_t *pool, weft_fn fn, void *arg,
                            void **result);
@@ -183,6 +195,8 @@ WEFT_API int weft_spawn(weft_task_t *task, weft_fn fn, void *arg);
  * already synced); -EPERM (called from another worker than the spawner,
  * or from a thread that is not a weft worker).
  * Ordering: every write the task made happens-before the return.
+ * Context: the task that spawned it, on the same worker; may block while
+ * a thief runs it (after helping as above).
  */
 WEFT_API int weft_sync(weft_task_t *task, void **result);
 
@@ -203,8 +217,10 @@ WEFT_API int weft_parallel_for(weft_pool_t *pool, size_t begin, size_t end,
                                size_t grain, weft_range_fn fn, void *ctx);
 
 /*
- * weft_pool_current() - the pool whose worker runs the caller, or NULL.
- * weft_worker_index() - that worker's index in [0, workers), or -1.
+ * weft_pool_current() - the pool whose worker runs the caller.
+ * weft_worker_index() - that worker's index.
+ * Return: the pool (not a new reference), NULL outside workers; the
+ * index in [0, workers), -1 outside workers. Context: any thread.
  */
 WEFT_API weft_pool_t *weft_pool_current(void);
 WEFT_API int weft_worker_index(void);

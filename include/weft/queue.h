@@ -149,7 +149,8 @@ WEFT_API int weft_queue_join(weft_queue_t *q, weft_deadline_t deadline);
  */
 WEFT_API int weft_queue_shutdown(weft_queue_t *q, unsigned flags);
 
-/* Snapshots (exact when no other thread uses the queue); 0 for NULL. */
+/* Snapshots (exact when no other thread uses the queue). Return: the items
+ * queued; the capacity; whether it is shut down. 0/false for NULL. */
 WEFT_API size_t weft_queue_len(const weft_queue_t *q);
 WEFT_API size_t weft_queue_capacity(const weft_queue_t *q);
 WEFT_API bool weft_queue_is_shutdown(const weft_queue_t *q);

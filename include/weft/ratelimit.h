@@ -6,6 +6,10 @@
  * A limiter of rate r permits/s and burst b grants, over any interval of
  * length d, at most r * d + b permits. A permit is "granted" when
  * try_acquire returns 0, or when acquire's sleep ends.
+ *
+ * Thread safety: every function may run concurrently on the same limiter
+ * from any threads, except weft_ratelimit_destroy() (sole use, once).
+ * Context: any thread; only weft_ratelimit_acquire() may block.
  */
 #ifndef WEFT_RATELIMIT_H
 #define WEFT_RATELIMIT_H
@@ -45,7 +49,8 @@ struct weft_clock {
  * interval 1e9/rate below 1 ns or above 2^62 ns, interval * burst above
  * 2^62 ns, burst 0 or above WEFT_RATELIMIT_MAX_BURST, clock without now);
  * -ENOMEM.
- * Ownership: on 0, pass *out to weft_ratelimit_destroy() once.
+ * Ownership: on 0, pass *out to weft_ratelimit_destroy() once; clock
+ * is copied, clock->ctx is borrowed until destroy.
  */
 WEFT_API int weft_ratelimit_create(double rate_per_sec, uint32_t burst,
                                    const struct weft_clock *clock,

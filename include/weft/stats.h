@@ -9,6 +9,10 @@
  * snapshots subtract cleanly, but one snapshot is not a single instant
  * across workers.
  *
+ * Thread safety: every function may run concurrently with each other and
+ * with the running pool, from any threads, between create and destroy.
+ * Ownership: out, file and buf are the caller's; nothing is kept.
+ *
  * Every counter's exact meaning:
  */
 #ifndef WEFT_STATS_H

@@ -12,6 +12,9 @@
  * initialised, or after fini, is undefined.
  *
  * Common contract:
+ * - Thread safety: every function may run concurrently on the same object
+ *   from any threads, except init and fini: no other call on the object
+ *   may run during them (nor after fini).
  * - Return codes: 0, or a negative WEFT_E* (common.h). NULL object
  *   pointers give -EINVAL, never a crash.
  * - Deadlines are absolute CLOCK_MONOTONIC ns (weft_deadline_in()):
@@ -67,8 +70,11 @@ WEFT_API int weft_lock_fini(struct weft_lock *lock);
 WEFT_API int weft_lock_acquire(struct weft_lock *lock,
                                weft_deadline_t deadline);
 
-/* weft_lock_try() - take the lock if free: true on success (false for
- * NULL). Never blocks. Ordering as weft_lock_acquire(). */
+/*
+ * weft_lock_try() - take the lock if free. Never blocks.
+ * Return: true if the caller now holds it; false if it is held, or NULL.
+ * Ordering as weft_lock_acquire().
+ */
 WEFT_API bool weft_lock_try(struct weft_lock *lock);
 
 /*
@@ -80,8 +86,10 @@ WEFT_API bool weft_lock_try(struct weft_lock *lock);
  */
 WEFT_API int weft_lock_release(struct weft_lock *lock);
 
-/* weft_lock_locked() - whether it is held now (a snapshot); false for
- * NULL. */
+/*
+ * weft_lock_locked() - a snapshot (relaxed).
+ * Return: true if it is held now; false if not, or NULL.
+ */
 WEFT_API bool weft_lock_locked(const struct weft_lock *lock);
 
 /* ---- weft_rlock: a reentrant, owner-checked lock (threading.RLock) -- */
@@ -109,7 +117,8 @@ WEFT_API int weft_rlock_acquire(struct weft_rlock *lock,
  */
 WEFT_API int weft_rlock_release(struct weft_rlock *lock);
 
-/* weft_rlock_is_owned() - whether the calling thread owns it. */
+/* weft_rlock_is_owned() - Return: true if the calling thread owns it;
+ * false if not, or NULL. */
 WEFT_API bool weft_rlock_is_owned(const struct weft_rlock *lock);
 
 /* ---- weft_cond: a condition variable over a weft_lock ---------------- */
@@ -118,6 +127,7 @@ struct weft_cond {
     uint32_t weft_private[2];
 };
 
+/* weft_cond_init() - Return: 0; -EINVAL (NULL). */
 WEFT_API int weft_cond_init(struct weft_cond *cond);
 /* weft_cond_fini() - Return: 0; -EINVAL (NULL); -EBUSY (waiters). */
 WEFT_API int weft_cond_fini(struct weft_cond *cond);
@@ -170,6 +180,8 @@ struct weft_event {
 
 /* weft_event_init() - a clear event. Return: 0; -EINVAL (NULL). */
 WEFT_API int weft_event_init(struct weft_event *ev);
+/* weft_event_fini() - Return: 0; -EINVAL (NULL). No thread may wait on
+ * it (not checked: never -EBUSY). */
 WEFT_API int weft_event_fini(struct weft_event *ev);
 
 /*
@@ -180,7 +192,8 @@ WEFT_API int weft_event_fini(struct weft_event *ev);
 WEFT_API int weft_event_set(struct weft_event *ev);
 /* weft_event_clear() - clear the flag. Return: 0; -EINVAL. */
 WEFT_API int weft_event_clear(struct weft_event *ev);
-/* weft_event_is_set() - the flag now (acquire); false for NULL. */
+/* weft_event_is_set() - Return: the flag now (acquire: true orders as a
+ * wait() returning 0); false for NULL. */
 WEFT_API bool weft_event_is_set(const struct weft_event *ev);
 
 /*
@@ -217,7 +230,8 @@ WEFT_API int weft_sem_fini(struct weft_sem *sem);
  * Ordering: the release() whose unit this is happens-before the return.
  */
 WEFT_API int weft_sem_acquire(struct weft_sem *sem, weft_deadline_t deadline);
-/* weft_sem_try() - take one unit if there is one. true on success. */
+/* weft_sem_try() - take one unit if there is one; never blocks.
+ * Return: true if a unit was taken; false if none, or NULL. */
 WEFT_API bool weft_sem_try(struct weft_sem *sem);
 
 /*
@@ -226,7 +240,8 @@ WEFT_API bool weft_sem_try(struct weft_sem *sem);
  * max, or WEFT_SEM_VALUE_MAX: nothing is added).
  */
 WEFT_API int weft_sem_release(struct weft_sem *sem, uint32_t n);
-/* weft_sem_value() - the count now (a snapshot); 0 for NULL. */
+/* weft_sem_value() - Return: the count now (a relaxed snapshot); 0 for
+ * NULL. */
 WEFT_API uint32_t weft_sem_value(const struct weft_sem *sem);
 
 /* ---- weft_latch: a count-down latch (Java's CountDownLatch) ---------- */
@@ -242,14 +257,17 @@ WEFT_API int weft_latch_fini(struct weft_latch *latch);
 
 /*
  * weft_latch_count_down() - subtract n (saturating at zero, as Java's
- * countDown does nothing at zero); reaching zero releases every waiter.
+ * countDown does nothing at zero; n == 0 does nothing); reaching zero
+ * releases every waiter.
  * Return: 0; -EINVAL (NULL). Ordering: every count_down happens-before
  * the return of every wait() that sees zero.
  */
 WEFT_API int weft_latch_count_down(struct weft_latch *latch, uint32_t n);
-/* weft_latch_count() - the count now; 0 for NULL. */
+/* weft_latch_count() - Return: the count now (acquire: 0 orders as a
+ * wait() returning 0); 0 for NULL. */
 WEFT_API uint32_t weft_latch_count(const struct weft_latch *latch);
-/* weft_latch_wait() - until the count is zero. 0; -ETIMEDOUT; -EINVAL. */
+/* weft_latch_wait() - wait until the count is zero.
+ * Return: 0; -ETIMEDOUT; -EINVAL (NULL). */
 WEFT_API int weft_latch_wait(struct weft_latch *latch,
                              weft_deadline_t deadline);
 
@@ -300,7 +318,9 @@ WEFT_API int weft_barrier_abort(struct weft_barrier *b);
 /* weft_barrier_reset() - back to the empty state; threads waiting now get
  * -EPIPE. Return: 0; -EINVAL; -EDEADLK (from the action). */
 WEFT_API int weft_barrier_reset(struct weft_barrier *b);
-/* Snapshots; 0/false for NULL. */
+/* Relaxed snapshots. Return: parties: the party count; n_waiting: threads
+ * arrived in the cycle now filling; broken: whether it is broken. 0/false
+ * for NULL. Callable from the action too (they take no lock). */
 WEFT_API unsigned weft_barrier_parties(const struct weft_barrier *b);
 WEFT_API unsigned weft_barrier_n_waiting(const struct weft_barrier *b);
 WEFT_API bool weft_barrier_broken(const struct weft_barrier *b);

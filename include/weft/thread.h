@@ -12,6 +12,10 @@
  * Daemon threads: at normal process exit (exit() or returning from main,
  * through atexit), every non-daemon weft thread still running is joined
  * first; daemon threads are not waited for (as in Python).
+ *
+ * Thread safety: every function may run concurrently on the same handle
+ * from any threads, except weft_thread_destroy() (once, with no other use
+ * of the handle during or after it).
  */
 #ifndef WEFT_THREAD_H
 #define WEFT_THREAD_H
@@ -67,6 +71,8 @@ WEFT_API int weft_thread_start(const struct weft_thread_opts *opts,
  * Return: 0; -ETIMEDOUT; -EDEADLK (the thread joins itself); -EPERM (a
  * pool worker's entry from weft_thread_current: not joinable); -EINVAL.
  * Ordering: everything the thread did happens-before a 0 return.
+ * Context: any thread; blocks until the deadline (on a weft worker it
+ * blocks that worker).
  */
 WEFT_API int weft_thread_join(weft_thread_t *t, weft_deadline_t deadline,
                               int *rc);
@@ -75,15 +81,19 @@ WEFT_API int weft_thread_join(weft_thread_t *t, weft_deadline_t deadline,
  * weft_thread_destroy() - drop the handle. A running thread goes on (and
  * a non-daemon one is still joined at exit); its memory is freed when both
  * the handle is destroyed and the thread has finished.
- * Return: 0; -EINVAL (NULL); -EPERM (an entry from weft_thread_current,
- * which the caller does not own).
+ * Return: 0; -EINVAL (NULL); -EPERM (a pool worker's entry from
+ * weft_thread_current(), which nobody owns).
+ * Context: any thread, the thread itself included; once per handle.
  */
 WEFT_API int weft_thread_destroy(weft_thread_t *t);
 
-/* Queries (false/0/NULL for NULL). is_alive: started and not finished.
- * ident: a process-unique id, never reused, nonzero. native_id: the
- * kernel's thread id (gettid). name: the handle's copy, valid while t
- * is. */
+/*
+ * Queries. Return: is_alive: true if started and not finished; ident: a
+ * process-unique id, never reused, nonzero; native_id: the kernel's thread
+ * id (gettid); name: the handle's copy (borrowed: valid until the handle
+ * is destroyed); daemon: the flag. false/0/NULL for NULL t.
+ * Context: any thread; never block.
+ */
 WEFT_API bool weft_thread_is_alive(const weft_thread_t *t);
 WEFT_API uint64_t weft_thread_ident(const weft_thread_t *t);
 WEFT_API int weft_thread_native_id(const weft_thread_t *t);
@@ -92,8 +102,11 @@ WEFT_API bool weft_thread_daemon(const weft_thread_t *t);
 
 /*
  * weft_thread_current() - the calling thread's entry: a weft thread's own
- * handle, or a pool worker's entry; NULL for any other thread. The caller
- * does not own it (do not destroy it); it is valid while the thread runs.
+ * handle, or a pool worker's entry.
+ * Return: that entry; NULL for any other thread.
+ * Ownership: borrowed, valid while the thread runs; a worker's entry
+ * must not be destroyed.
+ * Context: any thread.
  */
 WEFT_API weft_thread_t *weft_thread_current(void);
 
@@ -110,11 +123,14 @@ struct weft_thread_info {
     char name[WEFT_THREAD_NAME_MAX + 1];
 };
 
-/* weft_threads_active_count() - threads alive now (weft-started threads
- * and registered pool workers). After fork(), in the child, only the
+/*
+ * weft_threads_active_count() - threads alive now.
+ * Return: the count of weft-started threads and registered pool workers
+ * alive. Context: any thread. After fork(), in the child, only the
  * forking thread exists: the others leave the registry, report not alive,
  * and weft_thread_join() on them returns 0 at once with rc -ECHILD (so
- * the atexit join of non-daemon threads never waits for them). */
+ * the atexit join of non-daemon threads never waits for them).
+ */
 WEFT_API size_t weft_threads_active_count(void);
 
 /*
@@ -125,6 +141,7 @@ WEFT_API size_t weft_threads_active_count(void);
  * NULL buf with cap > 0).
  * Pool workers (named weft-<pool>-<n>, kind WEFT_THREAD_POOL_WORKER,
  * daemon) are listed while they run.
+ * Context: any thread; takes the thread registry's lock briefly.
  */
 WEFT_API int weft_threads_enumerate(struct weft_thread_info *buf, size_t cap,
                                     size_t *n);

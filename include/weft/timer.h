@@ -15,6 +15,9 @@
  *   at once (its memory is freed, not kept until the deadline).
  * - Once the fn of a one-shot timer started, cancel returns -EBUSY and
  *   the future completes with fn's result, as for weft_pool_submit().
+ *
+ * Thread safety: every function may run concurrently from any threads, on
+ * the same pool too; the returned futures follow weft/future.h.
  */
 #ifndef WEFT_TIMER_H
 #define WEFT_TIMER_H
@@ -81,8 +84,11 @@ WEFT_API int weft_pool_submit_after(weft_pool_t *pool, uint64_t delay_ns,
 WEFT_API int weft_pool_submit_every(weft_pool_t *pool, uint64_t period_ns,
                                     weft_fn fn, void *arg, weft_future_t **out);
 
-/* weft_timers_armed() - timers now in the heap (a snapshot), for tests
- * and monitoring. */
+/*
+ * weft_timers_armed() - for tests and monitoring.
+ * Return: the number of timers now in the heap (a snapshot), across all
+ * pools. Context: any thread; takes the timer service's lock briefly.
+ */
 WEFT_API size_t weft_timers_armed(void);
 
 #ifdef __cplusplus

@@ -12,6 +12,9 @@
  * writes path.json.2, and so on). tools/weft-trace summarises a trace and
  * draws its timeline as SVG. With tracing off, each hook is one load and
  * one untaken branch.
+ *
+ * Thread safety: start and stop of the same pool must not run concurrently
+ * (nor from its workers); any other weft call may run alongside them.
  */
 #ifndef WEFT_TRACE_H
 #define WEFT_TRACE_H
@@ -30,6 +33,7 @@ extern "C" {
  * (truncated).
  * Return: 0; -EINVAL (NULL pool or path); -EBUSY (already tracing);
  * -ENOMEM; -errno from opening the file; -EAGAIN (no drainer thread).
+ * Ownership: path is only read during the call.
  * Context: any thread but the pool's workers; not concurrently with
  * weft_pool_trace_stop() on the same pool.
  */
@@ -41,6 +45,8 @@ WEFT_API int weft_pool_trace_start(weft_pool_t *pool, const char *path);
  * lost to full rings.
  * Return: 0; -EINVAL (NULL pool); -ENOENT (not tracing); -EIO (the file
  * could not be written completely).
+ * Context: any thread but the pool's workers; blocks until the drainer
+ * thread has written everything and exited.
  */
 WEFT_API int weft_pool_trace_stop(weft_pool_t *pool, uint64_t *dropped);
 

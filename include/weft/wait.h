@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * weft/wait.h - concurrent.futures' module functions: wait() and map().
+ *
+ * Thread safety: both functions may run concurrently from any threads,
+ * also on the same futures or pool; the caller keeps its own references
+ * to what it passes (neither function takes or drops any).
  */
 #ifndef WEFT_WAIT_H
 #define WEFT_WAIT_H

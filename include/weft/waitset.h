@@ -22,6 +22,11 @@
  * and reverses: O(1) per completion, never a scan, no shared counter.
  * Entries come from small chunks the waitset recycles: a waitset allocates
  * only while it grows past its peak of live entries, and frees at destroy.
+ *
+ * Thread safety: one add() and one next() may run at once (add() calls must
+ * not overlap one another, nor next() calls), with pending() and future
+ * completions; destroy needs sole use.
+ * Context: any thread.
  */
 #ifndef WEFT_WAITSET_H
 #define WEFT_WAITSET_H
@@ -88,8 +93,9 @@ WEFT_API int weft_waitset_next(weft_waitset_t *ws, weft_deadline_t deadline,
                                weft_future_t **done, uintptr_t *tag);
 
 /*
- * weft_waitset_pending() - entries added but not yet returned by next()
- * (completed or not); 0 for NULL. A snapshot when add() runs concurrently.
+ * weft_waitset_pending() - a snapshot when add() runs concurrently.
+ * Return: entries added but not yet returned by next() (completed or
+ * not); 0 for NULL.
  */
 WEFT_API size_t weft_waitset_pending(const weft_waitset_t *ws);
 
