@@ -4,9 +4,10 @@
  * tasks (1M; 100k in --quick; each returns 0), then waits for every future
  * in order and releases it. Row: submit n=N,threads=T tasks/s higher.
  * Built for weft (bench_submit) and the mutex pool (bench_submit_mutex)
- * through sys_pool.h. weft adds a row "weft+context": the same burst from
- * a thread with a request context set (issue: context costs nothing on the
- * submit path when unused, the "weft" row; this row is its cost in use).
+ * through sys_pool.h, and as bench_submit_context (system "weft+context"):
+ * weft with a request context set in the submitting thread for the whole
+ * run, so every task captures it and runs in it. The "weft" row is the
+ * context's cost when unused (submit copies one NULL pointer).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +15,11 @@
 #include "bench.h"
 #include "sys_pool.h"
 
-#ifndef BENCH_SYS_MUTEX
-/* weft only: a second row with a request context set (weft/context.h). */
+#ifdef BENCH_SUBMIT_CONTEXT
 #    include <weft/context.h>
-#    define SUBMIT_CONTEXT 1
-#    ifdef BENCH_HAVE_CALLGRIND
-#        define UNDER_VALGRIND() RUNNING_ON_VALGRIND
-#    else
-#        define UNDER_VALGRIND() 0
-#    endif
+#    define ROW_SYSTEM "weft+context"
+#else
+#    define ROW_SYSTEM SYS_NAME
 #endif
 
 static int
@@ -64,6 +61,11 @@ main(void)
 
     if (fut == NULL)
         return 1;
+#ifdef BENCH_SUBMIT_CONTEXT
+    static const char request_id;
+    if (weft_context_set(&request_id, (void *)1) != 0)
+        return 1;
+#endif
     for (int i = 0; i < nt; i++) {
         char params[64], why[96];
         sys_pool_t *pool;
@@ -71,11 +73,11 @@ main(void)
         int rc;
 
         snprintf(params, sizeof(params), "n=%lu,threads=%u", n, threads[i]);
-        fprintf(stderr, "  submit %s %s\n", SYS_NAME, params);
+        fprintf(stderr, "  submit %s %s\n", ROW_SYSTEM, params);
         rc = sys_pool_create(threads[i], &pool);
         if (rc != 0) {
             snprintf(why, sizeof(why), "pool create failed (%d)", rc);
-            bench_missing("submit", params, SYS_NAME, why);
+            bench_missing("submit", params, ROW_SYSTEM, why);
             continue;
         }
         rc = burst(pool, fut, n < 1000 ? n : 1000); /* warm-up */
@@ -85,38 +87,14 @@ main(void)
             rc = burst(pool, fut, n);
         BENCH_REGION_END();
         ns = bench_now_ns() - t0;
-        if (rc != 0) {
-            sys_pool_destroy(pool);
-            snprintf(why, sizeof(why), "a task or submit failed (%d)", rc);
-            bench_missing("submit", params, SYS_NAME, why);
-            continue;
-        }
-        bench_emit("submit", params, SYS_NAME, (double)n * 1e9 / (double)ns,
-                   "tasks/s", "higher");
-#ifdef SUBMIT_CONTEXT
-        /* The same burst from a thread with a request context set: every
-         * task captures it and runs in it (the row above is the cost when
-         * unused: submit copies one NULL pointer). Not under callgrind,
-         * whose difference method counts only the region above. */
-        static const char request_id;
-        if (UNDER_VALGRIND()) {
-            sys_pool_destroy(pool);
-            continue;
-        }
-        rc = weft_context_set(&request_id, (void *)1);
-        t0 = bench_now_ns();
-        if (rc == 0)
-            rc = burst(pool, fut, n);
-        ns = bench_now_ns() - t0;
-        weft_context_clear();
-        if (rc == 0)
-            bench_emit("submit", params, "weft+context",
-                       (double)n * 1e9 / (double)ns, "tasks/s", "higher");
-        else
-            bench_missing("submit", params, "weft+context",
-                          "context set or a task failed");
-#endif
         sys_pool_destroy(pool);
+        if (rc != 0) {
+            snprintf(why, sizeof(why), "a task or submit failed (%d)", rc);
+            bench_missing("submit", params, ROW_SYSTEM, why);
+            continue;
+        }
+        bench_emit("submit", params, ROW_SYSTEM, (double)n * 1e9 / (double)ns,
+                   "tasks/s", "higher");
     }
     free(fut);
     return 0;
