@@ -9,27 +9,7 @@
 
 #include "bench.h"
 #include "fib.h"
-
-static int
-fib_task(void *arg, void **result)
-{
-    intptr_t n = (intptr_t)arg;
-    weft_task_t t;
-    void *a = NULL, *b = NULL;
-    int rc;
-
-    if (n < 2) {
-        *result = (void *)n;
-        return 0;
-    }
-    rc = weft_spawn(&t, fib_task, (void *)(n - 1));
-    if (rc != 0)
-        return rc;
-    fib_task((void *)(n - 2), &b);
-    rc = weft_sync(&t, &a);
-    *result = (void *)((intptr_t)a + (intptr_t)b);
-    return rc;
-}
+#include "weft_fib.h"
 
 static int
 run_weft(unsigned threads, int n, long *result, uint64_t *ns, char *why)

@@ -35,31 +35,11 @@
 #include <weft/stats.h>
 
 #include "bench.h"
+#include "weft_fib.h"
 
 #define BENCH "policies"
 
 /* ---- fib ------------------------------------------------------------- */
-
-static int
-fib_task(void *arg, void **result)
-{
-    intptr_t n = (intptr_t)arg;
-    weft_task_t t;
-    void *a = NULL, *b = NULL;
-    int rc;
-
-    if (n < 2) {
-        *result = (void *)n;
-        return 0;
-    }
-    rc = weft_spawn(&t, fib_task, (void *)(n - 1));
-    if (rc != 0)
-        return rc;
-    fib_task((void *)(n - 2), &b);
-    rc = weft_sync(&t, &a);
-    *result = (void *)((intptr_t)a + (intptr_t)b);
-    return rc;
-}
 
 static uint64_t
 fib_expect(int n)
