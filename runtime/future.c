@@ -24,7 +24,6 @@
  * queued job gets exactly once, run or not).
  */
 #include <limits.h>
-#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 
@@ -54,10 +53,17 @@ enum {
 
 struct weft_future {
     struct weft__job job;
-    weft_fn fn;
-    void *arg;
-    void *result;
-    int rc;
+    /* fn and arg are read once, by the party that claims the future to
+     * run it ([F1]); the same party then writes rc and result, which reuse
+     * their storage: a future is one 64-byte line. */
+    union {
+        weft_fn fn;
+        void *result;
+    };
+    union {
+        void *arg;
+        int rc;
+    };
     _Atomic uint32_t state;
     _Atomic uint32_t refs;
     _Atomic(struct weft__worker *) runner; /* [F4] */
@@ -66,75 +72,25 @@ struct weft_future {
     struct weft__ctx *ctx;         /* captured at submit (context.h) */
 };
 
-/*
- * A small per-thread cache of free future objects: submit and release
- * mostly happen on the same thread, so this skips malloc/free. Bounded
- * (FCACHE_MAX), and emptied when the thread exits.
- */
-#define FCACHE_MAX 1024u
+_Static_assert(sizeof(struct weft_future) == 64, "a future is one line");
 
-struct fcache {
-    weft_future_t *head; /* linked through job.exec's storage */
-    unsigned n;
-};
-
-static __thread struct fcache fcache;
-static pthread_key_t fcache_key;
-static pthread_once_t fcache_once = PTHREAD_ONCE_INIT;
-
-static void
-fcache_drain(void *unused)
-{
-    (void)unused;
-    while (fcache.head != NULL) {
-        weft_future_t *f = fcache.head;
-        fcache.head = *(weft_future_t **)f;
-        weft__free(f);
-    }
-    fcache.n = 0;
-}
-
-static void
-fcache_key_init(void)
-{
-    pthread_key_create(&fcache_key, fcache_drain);
-}
-
-static weft_future_t *
+/* Future objects come from per-thread caches over chunks (fcache.c). */
+static inline weft_future_t *
 future_alloc(void)
 {
-    weft_future_t *f = fcache.head;
-
-    if (f != NULL) {
-        fcache.head = *(weft_future_t **)f;
-        fcache.n--;
-        return f;
-    }
-    return (weft_future_t *)weft__malloc(sizeof(*f));
+    return (weft_future_t *)weft__fcache_alloc(sizeof(weft_future_t));
 }
 
-static void
+static inline void
 future_free(weft_future_t *f)
 {
-    if (fcache.n >= FCACHE_MAX) {
-        weft__free(f);
-        return;
-    }
-    if (fcache.n == 0) {
-        pthread_once(&fcache_once, fcache_key_init);
-        pthread_setspecific(fcache_key, &fcache); /* arm the drain */
-    }
-    *(weft_future_t **)f = fcache.head;
-    fcache.head = f;
-    fcache.n++;
+    weft__fcache_free(f);
 }
 
-static void
-run_callbacks(weft_future_t *f)
+/* Run the callbacks n (newest first, as taken from the stack). */
+static __attribute__((noinline)) void
+run_callbacks(weft_future_t *f, struct cb_node *n)
 {
-    /* [F3] acq_rel: takes every pushed node; later pushes see CLOSED. */
-    struct cb_node *n =
-        atomic_exchange_explicit(&f->cbs, CB_CLOSED, memory_order_acq_rel);
     struct cb_node *rev = NULL;
 
     while (n != NULL) { /* oldest first */
@@ -155,16 +111,23 @@ run_callbacks(weft_future_t *f)
 }
 
 /* After the final state is in place: wake sleepers, run callbacks. */
-static void
+static inline void
 finish(weft_future_t *f, uint32_t old)
 {
+    struct cb_node *n;
+
     /* The captured context is no longer needed: drop it now, not when
      * the last reference to f goes (futures may live long). */
-    weft__ctx_unref(f->ctx);
-    f->ctx = NULL;
-    if (old & F_WAITERS)
+    if (weft_unlikely(f->ctx != NULL)) {
+        weft__ctx_unref(f->ctx);
+        f->ctx = NULL;
+    }
+    if (weft_unlikely(old & F_WAITERS))
         weft__futex_wake(&f->state, INT_MAX);
-    run_callbacks(f);
+    /* [F3] acq_rel: takes every pushed node; later pushes see CLOSED. */
+    n = atomic_exchange_explicit(&f->cbs, CB_CLOSED, memory_order_acq_rel);
+    if (weft_unlikely(n != NULL))
+        run_callbacks(f, n);
 }
 
 /* [F1] claim a pending future: move it to `to`. Returns the old state
@@ -196,15 +159,15 @@ claim(weft_future_t *f, uint32_t to)
     return UINT32_MAX;
 }
 
-static void
+static inline __attribute__((always_inline)) void
 future_run(weft_future_t *f, struct weft__worker *self)
 {
     struct weft__ctx_save saved;
     void *result = NULL;
     uint32_t old;
 
-    f->base = 0;
     if (self != NULL) {
+        /* [F4] read only under a non-NULL runner: no default needed. */
         f->base = weft__deque_bottom(&self->dq);
         weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
         weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)f);
@@ -227,24 +190,39 @@ future_run(weft_future_t *f, struct weft__worker *self)
     finish(f, old);
 }
 
+/* The last reference frees f (weft_future_release() without the PLT). */
+static inline void
+future_unref(weft_future_t *f)
+{
+    /* acq_rel: every use of f happens-before the free by the last one. */
+    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
+        future_free(f);
+}
+
+/* A queued future taken while the pool cancels its queues. */
+static __attribute__((noinline)) void
+exec_cancelled(weft_future_t *f, struct weft__worker *self)
+{
+    uint32_t old = claim(f, F_CANCELLED);
+
+    if (old != UINT32_MAX) {
+        weft__stat_add(&self->stats, WEFT_ST_CANCELLED, 1);
+        finish(f, old);
+    }
+}
+
 static void
 future_exec(struct weft__job *job, struct weft__worker *self)
 {
     weft_future_t *f = (weft_future_t *)job;
-    uint32_t old;
 
     /* relaxed: a flag; a future that slips past it just runs. */
     if (weft_unlikely(atomic_load_explicit(&self->pool->cancelling,
-                                           memory_order_relaxed))) {
-        old = claim(f, F_CANCELLED);
-        if (old != UINT32_MAX) {
-            weft__stat_add(&self->stats, WEFT_ST_CANCELLED, 1);
-            finish(f, old);
-        }
-    } else if (claim(f, F_RUNNING) != UINT32_MAX) {
+                                           memory_order_relaxed)))
+        exec_cancelled(f, self);
+    else if (claim(f, F_RUNNING) != UINT32_MAX)
         future_run(f, self);
-    }
-    weft_future_release(f); /* the queue's reference */
+    future_unref(f); /* the queue's reference */
 }
 
 void
@@ -255,12 +233,12 @@ weft__future_job_cancel(struct weft__job *job)
 
     if (old != UINT32_MAX)
         finish(f, old);
-    weft_future_release(f); /* the queue's reference */
+    future_unref(f); /* the queue's reference */
 }
 
 /* A fresh future with two references (the caller's and the queue's or
  * holder's), not shared yet. */
-static weft_future_t *
+static inline weft_future_t *
 future_new(weft_fn fn, void *arg, uint32_t state)
 {
     weft_future_t *f = future_alloc();
@@ -270,9 +248,6 @@ future_new(weft_fn fn, void *arg, uint32_t state)
     f->job.exec = future_exec;
     f->fn = fn;
     f->arg = arg;
-    f->result = NULL;
-    f->rc = 0;
-    f->base = 0;
     /* relaxed: not shared yet; the queue push publishes f. */
     atomic_store_explicit(&f->state, state, memory_order_relaxed);
     atomic_store_explicit(&f->refs, 2, memory_order_relaxed);
@@ -282,23 +257,27 @@ future_new(weft_fn fn, void *arg, uint32_t state)
     return f;
 }
 
-/* Push f's job to pool: to our own deque from one of its workers. */
-static int
+/* From one of pool's own workers: its deque (accepted during shutdown
+ * too, the owner drains it before leaving). */
+static __attribute__((noinline)) int
+push_own(struct weft__worker *self, weft_future_t *f)
+{
+    if (!weft__push_local(self, &f->job))
+        return -ENOMEM;
+    weft__stat_add(&self->stats, WEFT_ST_SUBMITTED, 1);
+    weft__trace(&self->trace, WEFT_EV_SUBMIT, 0, (uintptr_t)f);
+    return 0;
+}
+
+/* Push f's job to pool: to our own deque from one of its workers, else
+ * to this thread's lane. */
+static inline int
 future_push(weft_pool_t *pool, weft_future_t *f)
 {
     struct weft__worker *self = weft__self;
-    int rc;
 
-    if (self != NULL && self->pool == pool) {
-        /* From our own worker: its deque (accepted during shutdown too,
-         * the owner drains it before leaving). */
-        rc = weft__push_local(self, &f->job) ? 0 : -ENOMEM;
-        if (rc == 0)
-            weft__stat_add(&self->stats, WEFT_ST_SUBMITTED, 1);
-        if (rc == 0)
-            weft__trace(&self->trace, WEFT_EV_SUBMIT, 0, (uintptr_t)f);
-        return rc;
-    }
+    if (self != NULL && self->pool == pool)
+        return push_own(self, f);
     return weft__lane_push(pool, &f->job);
 }
 
@@ -364,7 +343,7 @@ weft__future_enqueue(weft_future_t *f, weft_pool_t *pool)
                               memory_order_relaxed);
     rc = future_push(pool, f);
     if (rc == -ENOMEM) {
-        weft_future_release(f); /* the queue's reference */
+        future_unref(f); /* the queue's reference */
         /* Held again: the holder may retry. Else a waiter or a cancel has
          * taken it: nothing left to do. */
         return hold_again(f) ? -ENOMEM : 0;
@@ -373,7 +352,7 @@ weft__future_enqueue(weft_future_t *f, weft_pool_t *pool)
         old = claim(f, F_CANCELLED);
         if (old != UINT32_MAX)
             finish(f, old);
-        weft_future_release(f); /* the queue's reference */
+        future_unref(f); /* the queue's reference */
     }
     return rc;
 }
@@ -409,19 +388,14 @@ outcome(weft_future_t *f, uint32_t s, void **result)
     return f->rc;
 }
 
-WEFT_API int
-weft_future_result(weft_future_t *f, weft_deadline_t deadline, void **result)
+/* weft_future_result() of a future not done yet: help, spin, sleep. */
+static __attribute__((noinline)) int
+result_wait(weft_future_t *f, weft_deadline_t deadline, void **result)
 {
     struct weft__worker *self = weft__self;
     unsigned spins = 0;
     uint32_t s;
 
-    if (f == NULL)
-        return -EINVAL;
-    /* [F2] acquire: pairs with the completion exchange. */
-    s = atomic_load_explicit(&f->state, memory_order_acquire);
-    if ((s & F_STATE) >= F_DONE)
-        return outcome(f, s, result);
     /* On a worker: run it here if nobody has started it. */
     if (self != NULL && claim(f, F_RUNNING) != UINT32_MAX) {
         weft__stat_add(&self->stats, WEFT_ST_HELPS, 1);
@@ -471,6 +445,20 @@ weft_future_result(weft_future_t *f, weft_deadline_t deadline, void **result)
             weft__rcu_worker_online();
         spins = 32;
     }
+}
+
+WEFT_API int
+weft_future_result(weft_future_t *f, weft_deadline_t deadline, void **result)
+{
+    uint32_t s;
+
+    if (weft_unlikely(f == NULL))
+        return -EINVAL;
+    /* [F2] acquire: pairs with the completion exchange. */
+    s = atomic_load_explicit(&f->state, memory_order_acquire);
+    if (weft_likely((s & F_STATE) >= F_DONE))
+        return outcome(f, s, result);
+    return result_wait(f, deadline, result);
 }
 
 WEFT_API bool
@@ -591,8 +579,5 @@ weft_future_release(weft_future_t *f)
 {
     if (f == NULL)
         return;
-    /* acq_rel: every use of f happens-before the free by the last one. */
-    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    future_free(f);
+    future_unref(f);
 }

@@ -57,8 +57,10 @@ struct lane_cache {
     struct weft__lane *lane;
 };
 
-static __thread struct lane_cache cache[CACHE_WAYS];
-static __thread unsigned cache_victim;
+static __thread struct lane_cache cache[CACHE_WAYS]
+    __attribute__((tls_model("initial-exec")));
+static __thread unsigned cache_victim
+    __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -209,16 +211,12 @@ lane_claim(struct weft_pool *pool)
     return lane;
 }
 
-static struct weft__lane *
-lane_get(struct weft_pool *pool)
+static __attribute__((noinline)) struct weft__lane *
+lane_get_slow(struct weft_pool *pool)
 {
     struct lane_cache *c;
-    struct weft__lane *lane;
+    struct weft__lane *lane = lane_claim(pool);
 
-    for (unsigned i = 0; i < CACHE_WAYS; i++)
-        if (cache[i].pool_id == pool->id)
-            return cache[i].lane;
-    lane = lane_claim(pool);
     if (lane == NULL)
         return NULL;
     pthread_once(&exit_once, exit_key_init);
@@ -231,16 +229,23 @@ lane_get(struct weft_pool *pool)
     return lane;
 }
 
-static bool
-lane_enqueue(struct weft__lane *lane, struct weft__job *job)
+static inline struct weft__lane *
+lane_get(struct weft_pool *pool)
 {
-    WEFT_CHAOS_POINT();
-    if (lane->shared)
-        return weft__ring_enqueue_mpmc(&lane->rings[0], job);
+    for (unsigned i = 0; i < CACHE_WAYS; i++)
+        if (cache[i].pool_id == pool->id)
+            return cache[i].lane;
+    return lane_get_slow(pool);
+}
+
+/* Deal job to the owner's rings in runs of LANE_BATCH. */
+static bool
+lane_enqueue_slow(struct weft__lane *lane, struct weft__job *job)
+{
     for (unsigned k = 0; k < lane->nrings; k++) {
         if (lane->dealt >= LANE_BATCH) {
             lane->dealt = 0;
-            lane->next = (lane->next + 1) % lane->nrings;
+            lane->next = lane->next + 1 < lane->nrings ? lane->next + 1 : 0;
         }
         if (weft__ring_enqueue_spmc(&lane->rings[lane->next], job)) {
             lane->dealt++;
@@ -251,22 +256,60 @@ lane_enqueue(struct weft__lane *lane, struct weft__job *job)
     return false;
 }
 
-static void
-busy_set(struct weft__lane *lane, uint32_t v)
+static inline bool
+lane_enqueue(struct weft__lane *lane, struct weft__job *job)
 {
-    if (lane->shared) {
-        /* relaxed: ordered by the fences around it ([L1], [L2]). */
-        if (v)
-            atomic_fetch_add_explicit(&lane->busy, 1, memory_order_relaxed);
-        else
-            atomic_fetch_sub_explicit(&lane->busy, 1, memory_order_release);
-    } else if (v) {
-        /* relaxed: one writer (the owner); [L1] orders it. */
-        atomic_store_explicit(&lane->busy, 1, memory_order_relaxed);
-    } else {
-        /* [L2] release: the push before busy drops; pairs with quiesce. */
-        atomic_store_explicit(&lane->busy, 0, memory_order_release);
+    WEFT_CHAOS_POINT();
+    if (weft_likely(lane->dealt < LANE_BATCH) &&
+        weft__ring_enqueue_spmc(&lane->rings[lane->next], job)) {
+        lane->dealt++;
+        return true;
     }
+    return lane_enqueue_slow(lane, job);
+}
+
+/* Every ring is full: make sure someone drains, back off, retry. */
+static __attribute__((noinline)) void
+lane_enqueue_wait(struct weft_pool *pool, struct weft__lane *lane,
+                  struct weft__job *job)
+{
+    do {
+        weft__wake_one(pool);
+        sched_yield();
+    } while (!lane_enqueue(lane, job));
+}
+
+/* Threads beyond WEFT_MAX_LANES: the shared MPMC lane. */
+static int
+shared_push(struct weft_pool *pool, struct weft__lane *lane,
+            struct weft__job *job)
+{
+    /* relaxed: ordered by the fences around it ([L1], [L2]). */
+    atomic_fetch_add_explicit(&lane->busy, 1, memory_order_relaxed);
+    WEFT_CHAOS_POINT();
+    /* [L1] busy before the state check; pairs with the heavy side. */
+    weft__asym_light();
+    /* relaxed: ordered by [L1]. */
+    if (atomic_load_explicit(&pool->state, memory_order_relaxed) !=
+        WEFT_POOL_RUNNING) {
+        /* [L2] release: pairs with the acquire in quiesce. */
+        atomic_fetch_sub_explicit(&lane->busy, 1, memory_order_release);
+        return -ESHUTDOWN;
+    }
+    WEFT_CHAOS_POINT();
+    while (!weft__ring_enqueue_mpmc(&lane->rings[0], job)) {
+        weft__wake_one(pool);
+        sched_yield();
+    }
+    /* relaxed: a statistic. */
+    atomic_fetch_add_explicit(&lane->submitted, 1, memory_order_relaxed);
+    /* [L2] release: the push before busy drops; pairs with quiesce. */
+    atomic_fetch_sub_explicit(&lane->busy, 1, memory_order_release);
+    WEFT_CHAOS_POINT();
+    /* [W1] the job is visible before nidle is read; pairs with [P1]. */
+    weft__asym_light();
+    weft__maybe_wake(pool);
+    return 0;
 }
 
 int
@@ -274,34 +317,32 @@ weft__lane_push(struct weft_pool *pool, struct weft__job *job)
 {
     struct weft__lane *lane = lane_get(pool);
 
-    if (lane == NULL)
+    if (weft_unlikely(lane == NULL))
         return -ENOMEM;
-    busy_set(lane, 1);
+    if (weft_unlikely(lane->shared))
+        return shared_push(pool, lane, job);
+    /* relaxed: one writer (the owner); [L1] orders it. */
+    atomic_store_explicit(&lane->busy, 1, memory_order_relaxed);
     WEFT_CHAOS_POINT();
     /* [L1] busy before the state check; pairs with the heavy side. */
     weft__asym_light();
     /* relaxed: ordered by [L1]. */
-    if (atomic_load_explicit(&pool->state, memory_order_relaxed) !=
-        WEFT_POOL_RUNNING) {
-        busy_set(lane, 0);
+    if (weft_unlikely(
+            atomic_load_explicit(&pool->state, memory_order_relaxed) !=
+            WEFT_POOL_RUNNING)) {
+        /* [L2] release: pairs with the acquire in quiesce. */
+        atomic_store_explicit(&lane->busy, 0, memory_order_release);
         return -ESHUTDOWN;
     }
-    while (!lane_enqueue(lane, job)) {
-        /* Every ring is full: make sure someone drains, then back off. */
-        weft__wake_one(pool);
-        sched_yield();
-    }
-    if (lane->shared) {
-        /* relaxed: a statistic. */
-        atomic_fetch_add_explicit(&lane->submitted, 1, memory_order_relaxed);
-    } else {
-        /* relaxed: a statistic with one writer, the owning thread. */
-        atomic_store_explicit(
-            &lane->submitted,
-            atomic_load_explicit(&lane->submitted, memory_order_relaxed) + 1,
-            memory_order_relaxed);
-    }
-    busy_set(lane, 0);
+    if (weft_unlikely(!lane_enqueue(lane, job)))
+        lane_enqueue_wait(pool, lane, job);
+    /* relaxed: a statistic with one writer, the owning thread. */
+    atomic_store_explicit(
+        &lane->submitted,
+        atomic_load_explicit(&lane->submitted, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+    /* [L2] release: the push before busy drops; pairs with quiesce. */
+    atomic_store_explicit(&lane->busy, 0, memory_order_release);
     WEFT_CHAOS_POINT();
     /* [W1] the job is visible before nidle is read; pairs with [P1]. */
     weft__asym_light();

@@ -11,6 +11,8 @@
 #                                 a ck_ring enqueue (our race, behind ck)
 #   WEFT_SANITIZE has address: canary_asan_uaf     heap-use-after-free
 #                              canary_asan_leak    a lost block (LSan)
+#                              canary_asan_future_*  the same for a weft
+#                                 future (its cache is off under ASan)
 #   ... and undefined:         canary_ubsan_overflow  signed overflow
 set(WEFT_CANARY_DIR ${CMAKE_CURRENT_SOURCE_DIR}/canary)
 
@@ -47,6 +49,15 @@ if("address" IN_LIST WEFT_SANITIZE)
   weft_canary(canary_asan_leak heap.c
               "ERROR: LeakSanitizer: detected memory leaks" DEFINES CANARY_LEAK)
   weft_canary(canary_asan_clean heap.c "")
+  # weft's futures (runtime/fcache.c): a use after the last release and a
+  # future never released are caught as for any heap block.
+  weft_canary(canary_asan_future_uaf future.c
+              "ERROR: AddressSanitizer: heap-use-after-free" RUNTIME
+              DEFINES CANARY_UAF)
+  weft_canary(canary_asan_future_leak future.c
+              "ERROR: LeakSanitizer: detected memory leaks" RUNTIME
+              DEFINES CANARY_LEAK)
+  weft_canary(canary_asan_future_clean future.c "" RUNTIME)
 endif()
 
 if("undefined" IN_LIST WEFT_SANITIZE)

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fcache.c - memory for future objects (future.c): per-thread free lists
+ * over 2 MiB chunks, so the submit/complete/release cycle makes no
+ * malloc/free call in its steady state, and a burst of many live futures
+ * is carved from a few chunks (on transparent huge pages where the system
+ * allows it) instead of one heap block each and, at first touch, one page
+ * fault per 64 futures.
+ *
+ * A thread allocates from its own free list, else bumps through its
+ * current chunk, else takes a new one. A chunk is aligned to its size, so
+ * an object finds its chunk by masking its address. A freed object goes
+ * onto the freeing thread's list (whichever chunk it is from); past
+ * FREE_MAX it is returned to its chunk instead, and a chunk is freed once
+ * all its objects are back. A thread that exits returns everything it
+ * holds (pthread key destructor).
+ *
+ * Concurrency protocol (only the chunk counts are shared):
+ * [C1] a chunk's live count starts at its number of slots. Every slot
+ *      returned subtracts one, and its owner subtracts the slots it never
+ *      handed out when it retires the chunk. acq_rel: every use of every
+ *      slot (each ordered before its return's release) happens-before the
+ *      free by whoever takes the count to 0. The owner touches the chunk
+ *      only while it still has slots to hand out, so live > 0 meanwhile.
+ * [C2] returns are batched per chunk (consecutive frees of one chunk's
+ *      objects, the common case, cost one RMW per run): the pending count
+ *      is subtracted before the thread returns anything else or exits.
+ * Free lists, bump pointers and batches are thread-local.
+ *
+ * Under AddressSanitizer every object is its own heap block (no cache), so
+ * ASan still catches a use after the last release and LSan a leak.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "atomics.h"
+#include "future_int.h"
+#include "internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#    define FCACHE_BYPASS 1
+#elif defined(__has_feature)
+#    if __has_feature(address_sanitizer)
+#        define FCACHE_BYPASS 1
+#    endif
+#endif
+
+#ifdef FCACHE_BYPASS
+void *
+weft__fcache_alloc(size_t size)
+{
+    return weft__malloc(size);
+}
+
+void
+weft__fcache_free(void *obj)
+{
+    weft__free(obj);
+}
+#else
+#    define FREE_MAX    1024u             /* objects a thread keeps for reuse */
+#    define CHUNK_BYTES ((size_t)2 << 20) /* one huge page, aligned to it */
+
+struct chunk {
+    /* [C1]; a line of its own: returners write it, the owner bumps on. */
+    _Alignas(WEFT_CACHELINE) _Atomic size_t live;
+};
+
+struct fcache {
+    void *free; /* free objects, linked through their first word */
+    unsigned nfree;
+    int state;  /* 0 fresh, 1 destructor armed, 2 thread exiting */
+    char *bump; /* next unused slot of cur */
+    char *end;
+    struct chunk *cur;
+    size_t slot;       /* object bytes (one size per process) */
+    unsigned nchunks;  /* taken by this thread so far */
+    struct chunk *ret; /* [C2] a pending batch of returns */
+    size_t nret;
+};
+
+static __thread struct fcache fc __attribute__((tls_model("initial-exec")));
+static pthread_key_t fc_key;
+static pthread_once_t fc_once = PTHREAD_ONCE_INIT;
+
+/* Chunks are aligned to their size: an object's chunk is its address
+ * rounded down, so objects carry no header. */
+static inline struct chunk *
+chunk_of(void *obj)
+{
+    return (struct chunk *)((uintptr_t)obj & ~(uintptr_t)(CHUNK_BYTES - 1));
+}
+
+static void
+chunk_put(struct chunk *c, size_t n)
+{
+    /* [C1] acq_rel: our uses before the count drops; the last one frees. */
+    if (atomic_fetch_sub_explicit(&c->live, n, memory_order_acq_rel) == n)
+        weft__free(c);
+}
+
+static void
+ret_flush(void)
+{
+    if (fc.nret != 0)
+        chunk_put(fc.ret, fc.nret);
+    fc.ret = NULL;
+    fc.nret = 0;
+}
+
+/* [C2] return obj to its chunk, batched. */
+static void
+ret_obj(void *obj)
+{
+    struct chunk *c = chunk_of(obj);
+
+    if (c != fc.ret) {
+        ret_flush();
+        fc.ret = c;
+    }
+    fc.nret++;
+}
+
+/* [C1] the owner's share: the slots of cur it never handed out. */
+static void
+retire(void)
+{
+    struct chunk *c = fc.cur;
+
+    fc.cur = NULL;
+    if (c != NULL && fc.bump < fc.end)
+        chunk_put(c, (size_t)(fc.end - fc.bump) / fc.slot);
+    fc.bump = fc.end = NULL;
+}
+
+static void
+fc_exit(void *unused)
+{
+    (void)unused;
+    fc.state = 2; /* from now on nothing is kept (see below) */
+    while (fc.free != NULL) {
+        void *obj = fc.free;
+        fc.free = *(void **)obj;
+        ret_obj(obj);
+    }
+    fc.nfree = 0;
+    ret_flush();
+    retire();
+}
+
+static void
+fc_key_init(void)
+{
+    pthread_key_create(&fc_key, fc_exit);
+}
+
+static void
+arm(void)
+{
+    pthread_once(&fc_once, fc_key_init);
+    pthread_setspecific(fc_key, &fc); /* any non-NULL value */
+    fc.state = 1;
+}
+
+/* The slow path: a new chunk for this thread; NULL when out of memory. */
+static void *
+refill(size_t size)
+{
+    struct chunk *c;
+    size_t slots;
+    char *slot;
+
+    if (fc.slot == 0)
+        fc.slot = (size + 7) & ~(size_t)7;
+    WEFT_ASSERT(fc.slot == ((size + 7) & ~(size_t)7));
+    if (fc.state == 0)
+        arm();
+    c = (struct chunk *)weft__aligned_alloc(CHUNK_BYTES, CHUNK_BYTES);
+    if (c == NULL)
+        return NULL;
+#    ifdef MADV_HUGEPAGE
+    /* A hint, from a thread's second chunk on (a thread that submits a
+     * few futures keeps to 4 KiB pages): one fault for the whole chunk
+     * where transparent huge pages are "madvise". */
+    if (fc.nchunks > 0)
+        (void)madvise(c, CHUNK_BYTES, MADV_HUGEPAGE);
+#    endif
+    fc.nchunks++;
+    /* Exiting (another destructor allocates): one slot, given back with
+     * the object. */
+    slots = fc.state == 2 ? 1 : (CHUNK_BYTES - sizeof(*c)) / fc.slot;
+    /* relaxed: not shared until an object of it is. */
+    atomic_store_explicit(&c->live, slots, memory_order_relaxed);
+    retire(); /* cur is used up: nothing to give back */
+    fc.cur = c;
+    slot = (char *)c + sizeof(*c);
+    fc.bump = slot + fc.slot;
+    fc.end = slot + slots * fc.slot;
+    return slot;
+}
+
+void *
+weft__fcache_alloc(size_t size)
+{
+    void *obj = fc.free;
+
+    if (weft_likely(obj != NULL)) {
+        fc.free = *(void **)obj;
+        fc.nfree--;
+        return obj;
+    }
+    if (weft_likely(fc.bump != fc.end)) {
+        obj = fc.bump;
+        fc.bump += fc.slot;
+        return obj;
+    }
+    return refill(size);
+}
+
+static void
+free_slow(void *obj)
+{
+    if (fc.state == 0) {
+        arm();
+        weft__fcache_free(obj);
+        return;
+    }
+    ret_obj(obj);
+    if (fc.state == 2)
+        ret_flush(); /* exiting: hold no batch */
+}
+
+void
+weft__fcache_free(void *obj)
+{
+    if (weft_likely(fc.state == 1)) {
+        if (weft_likely(fc.nfree < FREE_MAX)) {
+            *(void **)obj = fc.free;
+            fc.free = obj;
+            fc.nfree++;
+            return;
+        }
+        if (weft_likely(chunk_of(obj) == fc.ret)) {
+            fc.nret++; /* [C2] the current batch */
+            return;
+        }
+    }
+    free_slow(obj);
+}
+#endif /* FCACHE_BYPASS */
