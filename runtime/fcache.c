@@ -30,68 +30,23 @@
  * Under AddressSanitizer every object is its own heap block (no cache), so
  * ASan still catches a use after the last release and LSan a leak.
  */
+#include "fcache.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
-#include "atomics.h"
-#include "future_int.h"
-#include "internal.h"
+#ifndef WEFT_FCACHE_BYPASS
+#    define FREE_MAX    WEFT_FCACHE_FREE_MAX
+#    define CHUNK_BYTES WEFT_FCACHE_CHUNK
+#    define chunk       weft__chunk
+#    define chunk_of    weft__chunk_of
+#    define fc          weft__fc
 
-#if defined(__SANITIZE_ADDRESS__)
-#    define FCACHE_BYPASS 1
-#elif defined(__has_feature)
-#    if __has_feature(address_sanitizer)
-#        define FCACHE_BYPASS 1
-#    endif
-#endif
-
-#ifdef FCACHE_BYPASS
-void *
-weft__fcache_alloc(size_t size)
-{
-    return weft__malloc(size);
-}
-
-void
-weft__fcache_free(void *obj)
-{
-    weft__free(obj);
-}
-#else
-#    define FREE_MAX    1024u             /* objects a thread keeps for reuse */
-#    define CHUNK_BYTES ((size_t)2 << 20) /* one huge page, aligned to it */
-
-struct chunk {
-    /* [C1]; a line of its own: returners write it, the owner bumps on. */
-    _Alignas(WEFT_CACHELINE) _Atomic size_t live;
-};
-
-struct fcache {
-    void *free; /* free objects, linked through their first word */
-    unsigned nfree;
-    int state;  /* 0 fresh, 1 destructor armed, 2 thread exiting */
-    char *bump; /* next unused slot of cur */
-    char *end;
-    struct chunk *cur;
-    size_t slot;       /* object bytes (one size per process) */
-    unsigned nchunks;  /* taken by this thread so far */
-    struct chunk *ret; /* [C2] a pending batch of returns */
-    size_t nret;
-};
-
-static __thread struct fcache fc __attribute__((tls_model("initial-exec")));
+__thread struct weft__fcache weft__fc;
 static pthread_key_t fc_key;
 static pthread_once_t fc_once = PTHREAD_ONCE_INIT;
-
-/* Chunks are aligned to their size: an object's chunk is its address
- * rounded down, so objects carry no header. */
-static inline struct chunk *
-chunk_of(void *obj)
-{
-    return (struct chunk *)((uintptr_t)obj & ~(uintptr_t)(CHUNK_BYTES - 1));
-}
 
 static void
 chunk_put(struct chunk *c, size_t n)
@@ -164,9 +119,10 @@ arm(void)
     fc.state = 1;
 }
 
-/* The slow path: a new chunk for this thread; NULL when out of memory. */
-static void *
-refill(size_t size)
+/* The slow path of weft__fcache_alloc(): a new chunk for this thread; NULL when
+ * out of memory. */
+void *
+weft__fcache_refill(size_t size)
 {
     struct chunk *c;
     size_t slots;
@@ -201,26 +157,8 @@ refill(size_t size)
     return slot;
 }
 
-void *
-weft__fcache_alloc(size_t size)
-{
-    void *obj = fc.free;
-
-    if (weft_likely(obj != NULL)) {
-        fc.free = *(void **)obj;
-        fc.nfree--;
-        return obj;
-    }
-    if (weft_likely(fc.bump != fc.end)) {
-        obj = fc.bump;
-        fc.bump += fc.slot;
-        return obj;
-    }
-    return refill(size);
-}
-
-static void
-free_slow(void *obj)
+void
+weft__fcache_free_slow(void *obj)
 {
     if (fc.state == 0) {
         arm();
@@ -232,21 +170,6 @@ free_slow(void *obj)
         ret_flush(); /* exiting: hold no batch */
 }
 
-void
-weft__fcache_free(void *obj)
-{
-    if (weft_likely(fc.state == 1)) {
-        if (weft_likely(fc.nfree < FREE_MAX)) {
-            *(void **)obj = fc.free;
-            fc.free = obj;
-            fc.nfree++;
-            return;
-        }
-        if (weft_likely(chunk_of(obj) == fc.ret)) {
-            fc.nret++; /* [C2] the current batch */
-            return;
-        }
-    }
-    free_slow(obj);
-}
-#endif /* FCACHE_BYPASS */
+#else
+typedef int weft__fcache_bypassed; /* ISO C: no empty translation unit */
+#endif /* WEFT_FCACHE_BYPASS */

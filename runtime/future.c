@@ -30,6 +30,7 @@
 #include <weft/future.h>
 
 #include "context.h"
+#include "fcache.h"
 #include "futex.h"
 #include "future_int.h"
 #include "mutate.h"
@@ -194,8 +195,13 @@ future_run(weft_future_t *f, struct weft__worker *self)
 static inline void
 future_unref(weft_future_t *f)
 {
-    /* acq_rel: every use of f happens-before the free by the last one. */
-    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
+    /* 1: ours is the only reference left, and no one can take another
+     * without one: free without a write to f's line (often still on the
+     * completing core). acquire: pairs with the release part of the other
+     * holders' decrements below. Else acq_rel: every use of f
+     * happens-before the free by the last one. */
+    if (atomic_load_explicit(&f->refs, memory_order_acquire) == 1 ||
+        atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
         future_free(f);
 }
 

@@ -10,7 +10,6 @@
 #define WEFT_FUTURE_INT_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
 #include <weft/future.h>
 
@@ -58,13 +57,5 @@ int weft__future_enqueue(weft_future_t *f, weft_pool_t *pool);
  * Ordering: as a task's completion (writes before happen-before result).
  */
 bool weft__future_complete_held(weft_future_t *f, int rc, void *result);
-
-/*
- * fcache.c: memory for future objects. weft__fcache_alloc() returns size
- * bytes (8-byte aligned; one size per process) or NULL when out of memory;
- * weft__fcache_free() takes them back, on any thread.
- */
-void *weft__fcache_alloc(size_t size);
-void weft__fcache_free(void *obj);
 
 #endif /* WEFT_FUTURE_INT_H */
