@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* test_future - submission, results, errors, cancel, callbacks, waiting
- * on workers (inline run, no unrelated work), futures outliving pools. */
+ * on workers (inline run, no unrelated work), futures outliving pools and
+ * the threads that made or released them. */
 #include <check.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <weft.h>
 
@@ -465,6 +467,82 @@ START_TEST(shutdown_drain_and_bad_input)
 }
 END_TEST
 
+/*
+ * Future memory (runtime/fcache.c) crosses threads: a thread that submits
+ * more futures than one 2 MiB chunk holds exits before they are waited for
+ * and released (by main); then main submits and a short-lived thread
+ * releases them, so its cache goes back to main's chunks when it exits.
+ * Every result must be the task's own: an object handed out twice while
+ * live, or freed under a user, corrupts one (and TSan sees the race).
+ */
+#define CROSS_N 40000 /* more than a chunk's 32767 slots */
+
+struct cross {
+    weft_pool_t *pool;
+    weft_future_t **f;
+    long base;
+};
+
+static void *
+cross_submit(void *arg)
+{
+    struct cross *c = arg;
+
+    for (long i = 0; i < CROSS_N; i++)
+        ck_assert_int_eq(
+            weft_pool_submit(c->pool, square, (void *)(c->base + i), &c->f[i]),
+            0);
+    return NULL;
+}
+
+static void *
+cross_release(void *arg)
+{
+    struct cross *c = arg;
+
+    for (long i = 0; i < CROSS_N; i++)
+        weft_future_release(c->f[i]);
+    return NULL;
+}
+
+static void
+cross_check(struct cross *c)
+{
+    for (long i = 0; i < CROSS_N; i++) {
+        void *r = NULL;
+        long x = c->base + i;
+        ck_assert_int_eq(weft_future_result(c->f[i], WEFT_DEADLINE_NEVER, &r),
+                         0);
+        ck_assert_int_eq((long)r, x * x);
+    }
+}
+
+START_TEST(futures_cross_threads_and_outlive_them)
+{
+    struct cross c = {make_pool(2), NULL, 0};
+    pthread_t t;
+
+    c.f = malloc(CROSS_N * sizeof(*c.f));
+    ck_assert_ptr_nonnull(c.f);
+    for (int round = 0; round < 2; round++) {
+        c.base = round * CROSS_N;
+        /* made on a thread that is gone when they are used */
+        ck_assert_int_eq(pthread_create(&t, NULL, cross_submit, &c), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        cross_check(&c);
+        for (long i = 0; i < CROSS_N; i++)
+            weft_future_release(c.f[i]);
+        /* made here, released on a thread that then exits */
+        cross_submit(&c);
+        cross_check(&c);
+        ck_assert_int_eq(pthread_create(&t, NULL, cross_release, &c), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+    }
+    free(c.f);
+    weft_pool_destroy(c.pool);
+}
+END_TEST
+
 static Suite *
 future_suite(void)
 {
@@ -484,6 +562,7 @@ future_suite(void)
     tcase_add_test(tc, task_waiting_on_itself);
     tcase_add_test(tc, shutdown_cancel_pending);
     tcase_add_test(tc, shutdown_drain_and_bad_input);
+    tcase_add_test(tc, futures_cross_threads_and_outlive_them);
     suite_add_tcase(s, tc);
     return s;
 }
