@@ -210,8 +210,8 @@ WEFT_API int weft_sync(weft_task_t *task, void **result);
  * wake, a full deque, not on a worker, a stolen task). Same contract as
  * the functions; `(weft_spawn)(...)` and `&weft_spawn` still name the
  * exported functions. Define WEFT_NO_INLINE before including this header
- * to always call them (mutation builds, WEFT_MUTATE, do so too: their
- * mutants live in the library's deque).
+ * to always call them. In the project's mutation builds (WEFT_MUTATE),
+ * deque mutants 1 and 3 apply to the inline copies of [D1] and [D2] too.
  *
  * The structures below mirror private runtime records so the inline code
  * can reach them: layout is not ABI-stable before 1.0 (a program using
@@ -276,6 +276,20 @@ WEFT_API int weft_task_sync_popped(weft_task_t *task, void *job, void **result);
  */
 WEFT_API void weft_task_after_inline(void);
 
+/*
+ * weft_mutation_selected() - the mutant a WEFT_MUTATE=select build runs
+ * (tests/mutation.sh); exported only by such builds.
+ * Return: its number, 0 for none. Thread safety: any thread.
+ */
+#    if defined(WEFT_MUTATE) && WEFT_MUTATE < 0
+WEFT_API int weft_mutation_selected(void);
+#        define WEFT_INLINE_MUTANT(n) (weft_mutation_selected() == (n))
+#    elif defined(WEFT_MUTATE) && WEFT_MUTATE > 0
+#        define WEFT_INLINE_MUTANT(n) (WEFT_MUTATE == (n))
+#    else
+#        define WEFT_INLINE_MUTANT(n) 0
+#    endif
+
 #    if defined(__SANITIZE_THREAD__)
 #        define WEFT_INLINE_TSAN 1
 #    elif defined(__has_feature)
@@ -322,9 +336,13 @@ weft_spawn_inline(weft_task_t *task, weft_fn fn, void *arg)
 #    endif
     /* relaxed: published by the release store of bottom below. */
     __atomic_store_n(&w->slot[b & w->mask], (void *)t, __ATOMIC_RELAXED);
-    /* [D1] release: the slot and the record before bottom; pairs with the
-     * acquire load of bottom in steal [D3] (deque.h). */
-    __atomic_store_n(&w->bottom, b + 1, __ATOMIC_RELEASE);
+    if (WEFT_INLINE_MUTANT(1))
+        /* MUTANT 1: [D1] weakened, as in deque.h. */
+        __atomic_store_n(&w->bottom, b + 1, __ATOMIC_RELAXED);
+    else
+        /* [D1] release: the slot and the record before bottom; pairs with
+         * the acquire load of bottom in steal [D3] (deque.h). */
+        __atomic_store_n(&w->bottom, b + 1, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -361,7 +379,8 @@ weft_sync_inline(weft_task_t *task, void **result)
     /* [D2] relaxed store of bottom, SC fence, relaxed load of top: bottom
      * is visible before top is read; pairs with [D3] (deque.h). */
     __atomic_store_n(&w->bottom, b, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!WEFT_INLINE_MUTANT(3)) /* MUTANT 3: the fence dropped */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
     top = __atomic_load_n(&w->top, __ATOMIC_RELAXED);
 #    endif
     if (__builtin_expect(top >= b, 0)) {
@@ -384,8 +403,7 @@ weft_sync_inline(weft_task_t *task, void **result)
     return rc;
 }
 
-#    if !defined(WEFT_NO_INLINE) && !defined(WEFT_BUILDING) && \
-        !(defined(WEFT_MUTATE) && WEFT_MUTATE != 0)
+#    if !defined(WEFT_NO_INLINE) && !defined(WEFT_BUILDING)
 #        define weft_spawn(task, fn, arg) weft_spawn_inline(task, fn, arg)
 #        define weft_sync(task, result)   weft_sync_inline(task, result)
 #    endif
