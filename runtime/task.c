@@ -5,6 +5,11 @@
  *
  * Concurrency protocol for one record:
  * [T1] spawn writes the record, then pushes it (deque [D1] publishes it).
+ *      weft_spawn_inline()/weft_sync_inline() (weft/pool.h) do the common
+ *      case in the caller: the same record writes and deque edges, through
+ *      mirrors of these layouts (asserted below). They leave to the
+ *      functions here whenever the worker's alert word (deque.h) is set,
+ *      so trace events, contexts and wake-ups are handled only here.
  * [T2] the thief release-stores runner (with base written before it);
  *      the owner acquire-loads runner to help only under it.
  * [T3] the thief writes result and rc, then exchanges state to DONE
