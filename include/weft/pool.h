@@ -211,7 +211,7 @@ WEFT_API int weft_sync(weft_task_t *task, void **result);
  * the functions; `(weft_spawn)(...)` and `&weft_spawn` still name the
  * exported functions. Define WEFT_NO_INLINE before including this header
  * to always call them. In the project's mutation builds (WEFT_MUTATE),
- * deque mutants 1 and 3 apply to the inline copies of [D1] and [D2] too.
+ * the inline copies of [D1] and [D2] carry mutants 4 and 5 (mutate.h).
  *
  * The structures below mirror private runtime records so the inline code
  * can reach them: layout is not ABI-stable before 1.0 (a program using
@@ -278,7 +278,8 @@ WEFT_API void weft_task_after_inline(void);
 
 /*
  * weft_mutation_selected() - the mutant a WEFT_MUTATE=select build runs
- * (tests/mutation.sh); exported only by such builds.
+ * (tests/mutation.sh); exported only by such builds. WEFT_INLINE_MUTANT(n)
+ * is runtime/mutate.h's WEFT_MUTANT(n) for the inline code.
  * Return: its number, 0 for none. Thread safety: any thread.
  */
 #    if defined(WEFT_MUTATE) && WEFT_MUTATE < 0
@@ -336,8 +337,8 @@ weft_spawn_inline(weft_task_t *task, weft_fn fn, void *arg)
 #    endif
     /* relaxed: published by the release store of bottom below. */
     __atomic_store_n(&w->slot[b & w->mask], (void *)t, __ATOMIC_RELAXED);
-    if (WEFT_INLINE_MUTANT(1))
-        /* MUTANT 1: [D1] weakened, as in deque.h. */
+    if (WEFT_INLINE_MUTANT(4))
+        /* MUTANT 4: [D1] weakened, as mutant 1 in deque.h. */
         __atomic_store_n(&w->bottom, b + 1, __ATOMIC_RELAXED);
     else
         /* [D1] release: the slot and the record before bottom; pairs with
@@ -379,7 +380,7 @@ weft_sync_inline(weft_task_t *task, void **result)
     /* [D2] relaxed store of bottom, SC fence, relaxed load of top: bottom
      * is visible before top is read; pairs with [D3] (deque.h). */
     __atomic_store_n(&w->bottom, b, __ATOMIC_RELAXED);
-    if (!WEFT_INLINE_MUTANT(3)) /* MUTANT 3: the fence dropped */
+    if (!WEFT_INLINE_MUTANT(5)) /* MUTANT 5: the fence dropped */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
     top = __atomic_load_n(&w->top, __ATOMIC_RELAXED);
 #    endif

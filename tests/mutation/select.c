@@ -12,7 +12,7 @@
 
 int weft__mutant;
 
-/* For the inline spawn/sync's copies of mutants 1 and 3 (weft/pool.h). */
+/* For the inline spawn/sync's mutants 4 and 5 (weft/pool.h). */
 WEFT_API int
 weft_mutation_selected(void)
 {
