@@ -311,6 +311,8 @@ weft_spawn_inline(weft_task_t *task, weft_fn fn, void *arg)
     struct weft_task_layout *t = (struct weft_task_layout *)(void *)task;
     int64_t b;
 
+    if (w == (void *)0) /* never: the "not a worker" record at worst */
+        __builtin_unreachable();
     /* relaxed: alert is a hint set by others (trace, idle workers) and by
      * the owner (context); the exported function re-checks everything. */
     if (__builtin_expect(task == NULL || fn == NULL ||
@@ -363,6 +365,8 @@ weft_sync_inline(weft_task_t *task, void **result)
     int64_t b, top;
     int rc;
 
+    if (w == (void *)0) /* never (and tells -Wnull-dereference so) */
+        __builtin_unreachable();
     /* relaxed: see weft_spawn_inline(). A record captured with a context
      * is run by the exported function (it switches to it). */
     if (__builtin_expect(task == NULL || t->owner != (void *)w ||
