@@ -35,6 +35,7 @@ thread_exit(void *unused)
         weft__ctx_unref(weft__ctx_cur);
     weft__ctx_cur = NULL;
     weft__ctx_owned = false;
+    weft__ctx_note();
 }
 
 static void
@@ -68,6 +69,7 @@ install(struct weft__ctx *next)
         weft__ctx_unref(weft__ctx_cur);
     weft__ctx_cur = next;
     weft__ctx_owned = next != NULL;
+    weft__ctx_note();
     if (next != NULL) {
         pthread_once(&exit_once, exit_key_init);
         pthread_setspecific(exit_key, &weft__ctx_cur); /* arm the drop */

@@ -32,6 +32,9 @@ extern __thread struct weft__ctx *weft__ctx_cur
 extern __thread bool weft__ctx_owned __attribute__((tls_model("initial-exec")));
 
 void weft__ctx_unref_slow(struct weft__ctx *c);
+/* After changing weft__ctx_cur/owned: on a worker, keep its WEFT_ALERT_CTX
+ * bit (deque.h) equal to "the thread has a context" (scheduler.c). */
+void weft__ctx_note(void);
 
 static inline void
 weft__ctx_unref(struct weft__ctx *c)
@@ -66,6 +69,7 @@ weft__ctx_enter(struct weft__ctx *c, struct weft__ctx_save *s)
     if (weft_unlikely(c != s->ctx || s->owned)) {
         weft__ctx_cur = c;
         weft__ctx_owned = false;
+        weft__ctx_note();
     }
 }
 
@@ -78,6 +82,7 @@ weft__ctx_leave(struct weft__ctx_save *s)
             weft__ctx_unref(weft__ctx_cur);
         weft__ctx_cur = s->ctx;
         weft__ctx_owned = s->owned;
+        weft__ctx_note();
     }
 }
 

@@ -4,6 +4,23 @@
 #include "deque.h"
 
 #include <errno.h>
+#include <stddef.h>
+
+#include <weft/pool.h>
+
+/* weft/pool.h's inline spawn/sync reach these fields by its mirror. */
+#define SAME_AT(f)                                             \
+    _Static_assert(offsetof(struct weft__deque, f) ==          \
+                       offsetof(struct weft_worker_layout, f), \
+                   "weft_worker_layout." #f " is out of date")
+SAME_AT(top);
+SAME_AT(bottom);
+SAME_AT(alert);
+SAME_AT(limit);
+SAME_AT(mask);
+SAME_AT(slot);
+SAME_AT(exec);
+SAME_AT(spawned);
 
 static struct weft__dq_array *
 array_new(int64_t slots)
@@ -30,6 +47,11 @@ weft__deque_init(struct weft__deque *dq, unsigned log2_slots)
     atomic_store_explicit(&dq->top, 0, memory_order_relaxed);
     atomic_store_explicit(&dq->bottom, 0, memory_order_relaxed);
     atomic_store_explicit(&dq->array, a, memory_order_relaxed);
+    atomic_store_explicit(&dq->alert, 0, memory_order_relaxed);
+    atomic_store_explicit(&dq->spawned, 0, memory_order_relaxed);
+    dq->mask = a->mask;
+    dq->slot = a->slot;
+    dq->limit = a->mask + 1;
     return 0;
 }
 
@@ -65,7 +87,27 @@ weft__deque_grow(struct weft__deque *dq, struct weft__dq_array *a, int64_t t,
     /* [D5] release: the copied slots before the array pointer; pairs with
      * the acquire load of array in steal. */
     atomic_store_explicit(&dq->array, n, memory_order_release);
+    dq->mask = n->mask;
+    dq->slot = n->slot;
     return n;
+}
+
+bool
+weft__deque_reserve(struct weft__deque *dq, int64_t b)
+{
+    /* [D6] acquire: pairs with the thieves' CAS on top [D4]. */
+    int64_t t = atomic_load_explicit(&dq->top, memory_order_acquire);
+    /* relaxed: only the owner writes array. */
+    struct weft__dq_array *a =
+        atomic_load_explicit(&dq->array, memory_order_relaxed);
+
+    if (b - t > a->mask) {
+        a = weft__deque_grow(dq, a, t, b);
+        if (a == NULL)
+            return false;
+    }
+    dq->limit = t + a->mask + 1;
+    return true;
 }
 
 enum weft__steal

@@ -13,10 +13,14 @@
  * [D5] grow: copy the live slots, release-store the new array; old arrays
  *      stay allocated until the deque is destroyed (a thief may still read
  *      one), so no reclamation scheme is needed.
- * Owner-only functions (push, pop) are inline: they are the spawn/sync fast
- * path. Mutants 1-3 (mutate.h) re-introduce the classic bugs for the
- * mutation check in CI: 1 = [D1] relaxed, 2 = [D4] CAS skipped in pop,
- * 3 = [D2] fence dropped.
+ * Owner-only functions (push, pop) are inline; weft/pool.h repeats them
+ * in weft_spawn_inline()/weft_sync_inline() (same edges, same labels).
+ * [D6] push reads top (acquire, pairs with the thieves' CAS [D4]) only
+ *      when bottom reaches limit = that top + capacity: below it, every
+ *      slot it writes was freed before that acquire, so a slot is reused
+ *      only after the thief that took it has read it. Mutants 1-3 (mutate.h)
+ * re-introduce the classic bugs for the mutation check in CI: 1 = [D1] relaxed,
+ * 2 = [D4] CAS skipped in pop, 3 = [D2] fence dropped.
  */
 #ifndef WEFT_DEQUE_H
 #define WEFT_DEQUE_H
@@ -35,10 +39,29 @@ struct weft__dq_array {
     _Atomic(struct weft__job *) slot[];
 };
 
+/* Bits of the alert word: any one sends weft_spawn_inline() and
+ * weft_sync_inline() (weft/pool.h) to the exported functions. */
+enum {
+    WEFT_ALERT_NOT_WORKER = 1, /* the "not a worker" record (scheduler.c) */
+    WEFT_ALERT_TRACE = 2,      /* a trace buffer is attached (trace.c) */
+    WEFT_ALERT_CTX = 4,        /* the thread has a context (context.c) */
+    WEFT_ALERT_WAKE = 8        /* some worker is idle (park.c, task.c) */
+};
+
+/* The head of a worker (weft/pool.h mirrors it as weft_worker_layout for
+ * the inline spawn/sync; offsets asserted in deque.c). */
 struct weft__deque {
     /* Thieves write top; the owner writes bottom: separate lines. */
     _Alignas(WEFT_PAD_ALIGN) _Atomic int64_t top;
     _Alignas(WEFT_PAD_ALIGN) _Atomic int64_t bottom;
+    /* Set and cleared with RMWs by the owner and others (bits above);
+     * the fast paths read it relaxed. */
+    _Atomic uint64_t alert;
+    int64_t limit; /* owner-only: push without reading top while b < limit */
+    int64_t mask;  /* owner-only: array->mask */
+    _Atomic(struct weft__job *) *slot; /* owner-only: array->slot */
+    weft__exec_fn exec;                /* task.c's runner (inline spawn) */
+    _Atomic uint64_t spawned;          /* owner-written statistic */
     _Atomic(struct weft__dq_array *) array;
 };
 
@@ -51,6 +74,9 @@ void weft__deque_fini(struct weft__deque *dq);
 struct weft__dq_array *weft__deque_grow(struct weft__deque *dq,
                                         struct weft__dq_array *a, int64_t t,
                                         int64_t b);
+/* Owner-only slow path of push: make room for index b (re-read top, grow
+ * if full) and refresh limit. false only when the array cannot grow. */
+bool weft__deque_reserve(struct weft__deque *dq, int64_t b);
 /* Thieves: take the oldest job whose index is >= min (0: any). */
 enum weft__steal weft__deque_steal(struct weft__deque *dq, int64_t min,
                                    struct weft__job **out);
@@ -61,20 +87,11 @@ weft__deque_push(struct weft__deque *dq, struct weft__job *job)
 {
     /* relaxed: only the owner writes bottom. */
     int64_t b = atomic_load_explicit(&dq->bottom, memory_order_relaxed);
-    /* acquire: pairs with the thieves' CAS on top, so a slot is reused only
-     * after the thief that took it has read it. */
-    int64_t t = atomic_load_explicit(&dq->top, memory_order_acquire);
-    /* relaxed: only the owner writes array. */
-    struct weft__dq_array *a =
-        atomic_load_explicit(&dq->array, memory_order_relaxed);
 
-    if (weft_unlikely(b - t > a->mask)) {
-        a = weft__deque_grow(dq, a, t, b);
-        if (a == NULL)
-            return false;
-    }
+    if (weft_unlikely(b >= dq->limit) && !weft__deque_reserve(dq, b))
+        return false;
     /* relaxed: published by the release store of bottom below. */
-    atomic_store_explicit(&a->slot[b & a->mask], job, memory_order_relaxed);
+    atomic_store_explicit(&dq->slot[b & dq->mask], job, memory_order_relaxed);
     WEFT_CHAOS_POINT();
     if (WEFT_MUTANT(1)) {
         /* MUTANT 1: [D1] weakened; a thief may read a stale slot. */
@@ -93,8 +110,6 @@ weft__deque_pop(struct weft__deque *dq)
 {
     /* relaxed: only the owner writes bottom and array. */
     int64_t b = atomic_load_explicit(&dq->bottom, memory_order_relaxed) - 1;
-    struct weft__dq_array *a =
-        atomic_load_explicit(&dq->array, memory_order_relaxed);
     struct weft__job *job;
     int64_t t;
 
@@ -110,12 +125,13 @@ weft__deque_pop(struct weft__deque *dq)
     t = atomic_load_explicit(&dq->top, WEFT_MO_FENCED(memory_order_relaxed));
     if (weft_likely(t < b)) {
         /* relaxed: more than one job left, no thief can reach slot b. */
-        return atomic_load_explicit(&a->slot[b & a->mask],
+        return atomic_load_explicit(&dq->slot[b & dq->mask],
                                     memory_order_relaxed);
     }
     if (t == b) {
         /* relaxed: the CAS below decides who owns it. */
-        job = atomic_load_explicit(&a->slot[b & a->mask], memory_order_relaxed);
+        job =
+            atomic_load_explicit(&dq->slot[b & dq->mask], memory_order_relaxed);
         WEFT_CHAOS_POINT();
         /* [D4] seq_cst: the one winner between this pop and a steal.
          * MUTANT 2: the CAS skipped; a thief may take the job too. */

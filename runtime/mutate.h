@@ -16,6 +16,9 @@
  *   1  deque.h  [D1] push: release store of bottom -> relaxed
  *   2  deque.h  [D4] pop: last-element CAS skipped
  *   3  deque.h  [D2] pop: seq_cst fence dropped
+ *   4  weft/pool.h  [D1] in weft_spawn_inline(): release store -> relaxed
+ *   5  weft/pool.h  [D2] in weft_sync_inline(): fence dropped
+ *      (the public header cannot use WEFT_MUTANT: WEFT_INLINE_MUTANT there)
  *  11  queue.c  [Q4] task_done: CAS -> load + store (lost update)
  *  12  queue.c  [E2] put: the blocked consumer is never woken
  *  21  map.c    [M4] byte-map node freed without a grace period

@@ -61,6 +61,7 @@ weft__park(struct weft__worker *self)
     atomic_fetch_or_explicit(word, bit, memory_order_seq_cst);
     /* relaxed: a count; the fence below orders it with the re-check. */
     atomic_fetch_add_explicit(&pool->nidle, 1, memory_order_relaxed);
+    weft__alert_idle(pool); /* the inline spawns look out for us */
     WEFT_CHAOS_POINT();
     /* [P1] pairs with [W1]: our bit is visible before we look for work. */
     weft__asym_heavy();

@@ -26,6 +26,7 @@
 #include <weft/pool.h>
 
 #include "asym.h"
+#include "context.h"
 #include "futex.h"
 #include "rcu.h"
 #include "syncwait.h"
@@ -33,6 +34,73 @@
 
 __thread struct weft__worker *weft__self
     __attribute__((tls_model("initial-exec")));
+
+/* What weft_worker_tls points to off the workers: alert set, so the inline
+ * spawn/sync (weft/pool.h) always call the exported functions. */
+static struct weft_worker_layout not_a_worker = {.alert =
+                                                     WEFT_ALERT_NOT_WORKER};
+
+/* The inline spawn/sync's view of weft__self (&self->dq, or the above). */
+WEFT_API __thread struct weft_worker_layout *weft_worker_tls
+    __attribute__((tls_model("initial-exec"))) = &not_a_worker;
+
+static void
+set_self(struct weft__worker *w)
+{
+    weft__self = w;
+    weft_worker_tls =
+        w ? (struct weft_worker_layout *)(void *)&w->dq : &not_a_worker;
+}
+
+void
+weft__ctx_note(void)
+{
+    struct weft__worker *self = weft__self;
+    bool on = weft__ctx_cur != NULL || weft__ctx_owned;
+    uint64_t a;
+
+    if (self == NULL)
+        return;
+    /* relaxed: the CTX bit is written only by this thread, so this load
+     * sees its current value; the other bits are left to the RMWs. */
+    a = atomic_load_explicit(&self->dq.alert, memory_order_relaxed);
+    if (on && !(a & WEFT_ALERT_CTX))
+        atomic_fetch_or_explicit(&self->dq.alert, WEFT_ALERT_CTX,
+                                 memory_order_relaxed);
+    else if (!on && (a & WEFT_ALERT_CTX))
+        atomic_fetch_and_explicit(&self->dq.alert, ~(uint64_t)WEFT_ALERT_CTX,
+                                  memory_order_relaxed);
+}
+
+void
+weft__alert_idle(struct weft_pool *pool)
+{
+    /* [A1] the caller's nidle increment before the bits; pairs with the
+     * seq_cst operations of [A2]. */
+    WEFT_FENCE_SC();
+    for (unsigned i = 0; i < pool->nworkers; i++)
+        /* [A1] seq_cst: in S after an [A2] clear whose nidle load missed
+         * our increment. */
+        atomic_fetch_or_explicit(&pool->workers[i].dq.alert, WEFT_ALERT_WAKE,
+                                 memory_order_seq_cst);
+}
+
+void
+weft__alert_wake_check(struct weft__worker *self)
+{
+    struct weft_pool *pool = self->pool;
+
+    /* relaxed: still idle workers; keep the bit (the push woke one). */
+    if (atomic_load_explicit(&pool->nidle, memory_order_relaxed) != 0)
+        return;
+    /* [A2] seq_cst: clear, then re-read nidle; pairs with [A1]. */
+    atomic_fetch_and_explicit(&self->dq.alert, ~(uint64_t)WEFT_ALERT_WAKE,
+                              memory_order_seq_cst);
+    if (atomic_load_explicit(&pool->nidle, memory_order_seq_cst) != 0)
+        /* relaxed: our own bit back; the next spawn takes the slow path. */
+        atomic_fetch_or_explicit(&self->dq.alert, WEFT_ALERT_WAKE,
+                                 memory_order_relaxed);
+}
 
 static _Atomic uint64_t next_pool_id = 1;
 
@@ -240,7 +308,7 @@ worker_main(void *arg)
     uint64_t t0;
     char name[48];
 
-    weft__self = self;
+    set_self(self);
     /* relaxed: read by stats.c as an untorn value only. */
     atomic_store_explicit(&self->stats.start_ns, weft_now_ns(),
                           memory_order_relaxed);
@@ -277,7 +345,7 @@ worker_main(void *arg)
                           memory_order_relaxed);
     weft__rcu_worker_exit();
     weft__thread_worker_exit();
-    weft__self = NULL;
+    set_self(NULL);
     /* release: this worker's last writes before shutdown sees it gone. */
     atomic_fetch_sub_explicit(&pool->live, 1, memory_order_release);
     weft__futex_wake(&pool->live, INT_MAX);
@@ -373,7 +441,7 @@ fork_parent(void)
 static void
 fork_child(void)
 {
-    weft__self = NULL; /* a worker that forked is a plain thread here */
+    set_self(NULL); /* a worker that forked is a plain thread here */
     weft__counter_fork(WEFT__FORK_CHILD);
     weft__thread_fork(WEFT__FORK_CHILD);
     weft__timers_fork_child();
@@ -475,6 +543,7 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
         w->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ pool->id;
         w->lane_start = i;
         rc = weft__deque_init(&w->dq, 10);
+        w->dq.exec = weft__task_exec; /* for the inline spawn */
     }
     if (rc != 0) {
         pool_free(pool, i > 0 ? i - 1 : 0);

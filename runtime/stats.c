@@ -23,6 +23,9 @@ read_worker(struct weft__worker *w, uint64_t now, struct weft_worker_stats *o)
     if (end != 0)
         now = end; /* an exited worker's times stop at its exit */
     /* Own spawned tasks run here = spawned - run elsewhere (stat.h). */
+    /* relaxed: the same (counted by the spawns, inline ones too). */
+    c[WEFT_ST_SPAWNED] +=
+        atomic_load_explicit(&w->dq.spawned, memory_order_relaxed);
     o->tasks_run =
         c[WEFT_ST_RUN] + c[WEFT_ST_SPAWNED] -
         atomic_load_explicit(&w->stats.stolen_from, memory_order_relaxed);

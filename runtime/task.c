@@ -5,6 +5,11 @@
  *
  * Concurrency protocol for one record:
  * [T1] spawn writes the record, then pushes it (deque [D1] publishes it).
+ *      weft_spawn_inline()/weft_sync_inline() (weft/pool.h) do the common
+ *      case in the caller: the same record writes and deque edges, through
+ *      mirrors of these layouts (asserted below). They leave to the
+ *      functions here whenever the worker's alert word (deque.h) is set,
+ *      so trace events, contexts and wake-ups are handled only here.
  * [T2] the thief release-stores runner (with base written before it);
  *      the owner acquire-loads runner to help only under it.
  * [T3] the thief writes result and rc, then exchanges state to DONE
@@ -16,6 +21,7 @@
  */
 #include <limits.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <weft/future.h>
@@ -40,13 +46,30 @@ struct weft__task {
     int rc;
     _Atomic uint32_t state;
 };
+/* weft/pool.h's inline spawn/sync write the record through its mirror. */
+#define SAME_AT(f)                                           \
+    _Static_assert(offsetof(struct weft__task, f) ==         \
+                       offsetof(struct weft_task_layout, f), \
+                   "weft_task_layout." #f " is out of date")
+SAME_AT(fn);
+SAME_AT(arg);
+SAME_AT(result);
+SAME_AT(owner);
+SAME_AT(runner);
+SAME_AT(base);
+SAME_AT(ctx);
+SAME_AT(rc);
+SAME_AT(state);
+_Static_assert(offsetof(struct weft__task, job.exec) == 0 &&
+                   offsetof(struct weft__worker, dq) == 0,
+               "the inline spawn's exec and owner are out of date");
 _Static_assert(sizeof(struct weft__task) <= sizeof(weft_task_t),
                "weft_task_t is too small for the task record");
 _Static_assert(_Alignof(struct weft__task) <= _Alignof(weft_task_t),
                "weft_task_t is under-aligned for the task record");
 
-static void
-task_exec(struct weft__job *job, struct weft__worker *self)
+void
+weft__task_exec(struct weft__job *job, struct weft__worker *self)
 {
     struct weft__task *t = (struct weft__task *)job;
     struct weft__ctx_save saved;
@@ -87,18 +110,28 @@ weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
         return -EINVAL;
     if (self == NULL)
         return -EPERM;
-    t->job.exec = task_exec;
+    t->job.exec = weft__task_exec;
     t->fn = fn;
     t->arg = arg;
     t->owner = self;
     t->ctx = weft__ctx_capture();
-    weft__stat_add(&self->stats, WEFT_ST_SPAWNED, 1);
+#if WEFT_STATS
+    /* relaxed (both): one writer; readers only need untorn values. */
+    atomic_store_explicit(
+        &self->dq.spawned,
+        atomic_load_explicit(&self->dq.spawned, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+#endif
     weft__trace(&self->trace, WEFT_EV_SPAWN, 0, (uintptr_t)t);
     /* relaxed: [T1] the deque push publishes the record. */
     atomic_store_explicit(&t->runner, NULL, memory_order_relaxed);
     atomic_store_explicit(&t->state, TASK_SPAWNED, memory_order_relaxed);
     if (weft_unlikely(!weft__push_local(self, &t->job)))
-        task_exec(&t->job, self); /* deque cannot grow: run it now */
+        weft__task_exec(&t->job, self); /* deque cannot grow: run it now */
+    /* relaxed: a hint, see weft__alert_wake_check(). */
+    if (atomic_load_explicit(&self->dq.alert, memory_order_relaxed) &
+        WEFT_ALERT_WAKE)
+        weft__alert_wake_check(self);
     return 0;
 }
 
@@ -214,6 +247,24 @@ weft_sync(weft_task_t *task, void **result)
     if (result != NULL)
         *result = res;
     return rc;
+}
+
+WEFT_API int
+weft_task_sync_popped(weft_task_t *task, void *job, void **result)
+{
+    /* Only weft_sync_inline() calls this, after checking the record. */
+    return sync_slow(weft__self, (struct weft__task *)task,
+                     (struct weft__job *)job, result);
+}
+
+WEFT_API void
+weft_task_after_inline(void)
+{
+    /* The inline run started with no context (alert clear): drop what the
+     * task set, as weft__ctx_leave() does. */
+    struct weft__ctx_save none = {NULL, false};
+
+    weft__ctx_leave(&none);
 }
 
 WEFT_API int

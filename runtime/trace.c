@@ -261,10 +261,15 @@ weft_pool_trace_start(weft_pool_t *pool, const char *path)
         tr->file = NULL;
         return -EAGAIN;
     }
-    for (unsigned w = 0; w < pool->nworkers; w++)
+    for (unsigned w = 0; w < pool->nworkers; w++) {
         /* [X1] release: the ring before the pointer. */
         atomic_store_explicit(&pool->workers[w].trace, &tr->bufs[w],
                               memory_order_release);
+        /* relaxed: a hint for the inline spawn/sync (deque.h); they then
+         * take the hooks above, which read trace with acquire. */
+        atomic_fetch_or_explicit(&pool->workers[w].dq.alert, WEFT_ALERT_TRACE,
+                                 memory_order_relaxed);
+    }
     return 0;
 }
 
@@ -280,10 +285,15 @@ weft_pool_trace_stop(weft_pool_t *pool, uint64_t *dropped)
     tr = pool->tracer;
     if (tr == NULL || tr->file == NULL)
         return -ENOENT;
-    for (unsigned w = 0; w < pool->nworkers; w++)
+    for (unsigned w = 0; w < pool->nworkers; w++) {
         /* [X3] relaxed: hooks that still see the buffer are harmless. */
         atomic_store_explicit(&pool->workers[w].trace, NULL,
                               memory_order_relaxed);
+        /* relaxed: the same (the bit is only a hint). */
+        atomic_fetch_and_explicit(&pool->workers[w].dq.alert,
+                                  ~(uint64_t)WEFT_ALERT_TRACE,
+                                  memory_order_relaxed);
+    }
     /* release: pairs with the drainer's acquire load. */
     atomic_store_explicit(&tr->stop, 1, memory_order_release);
     pthread_join(tr->drainer, NULL);

@@ -96,6 +96,20 @@ bool weft__help_under(struct weft__worker *self, struct weft__worker *runner,
 bool weft__same_pool(const struct weft__worker *self,
                      const struct weft__worker *w);
 
+/* task.c: runs a task record taken from a deque (job.exec). */
+void weft__task_exec(struct weft__job *job, struct weft__worker *self);
+
+/* scheduler.c: the WEFT_ALERT_WAKE bit (deque.h) that sends the inline
+ * spawns to weft_spawn(), whose push wakes an idle worker.
+ * [A1] alert_idle, after a parking worker's nidle increment: SC fence,
+ *      then a seq_cst fetch_or of the bit on every worker.
+ * [A2] alert_wake_check, by the owner: clears its bit (seq_cst RMW) only
+ *      when nidle reads 0 (seq_cst) after the clear, else sets it again.
+ *      With [A1], a parker whose increment that load missed sets the bit
+ *      after the clear: no bit is lost while a worker is idle. */
+void weft__alert_idle(struct weft_pool *pool);
+void weft__alert_wake_check(struct weft__worker *self);
+
 /* park.c */
 void weft__park(struct weft__worker *self);
 void weft__wake_one(struct weft_pool *pool);

@@ -36,6 +36,8 @@ declare -A bug=(
     [1]="deque [D1] push: bottom store -> relaxed"
     [2]="deque [D4] pop: last-element CAS skipped"
     [3]="deque [D2] pop: seq_cst fence dropped"
+    [4]="inline spawn [D1]: bottom store -> relaxed"
+    [5]="inline sync [D2]: seq_cst fence dropped"
     [11]="queue [Q4] task_done: CAS -> load+store"
     [12]="queue [E2] put: consumer never woken"
     [21]="map [M4] byte node freed, no grace period"
@@ -51,6 +53,8 @@ declare -A catchers=(
     [1]="tsan:stress_deque:4:1"
     [2]="gcc:stress_deque:4:1"
     [3]="clang:stress_deque:4:2 gcc:stress_deque:4:2"
+    [4]="tsan:stress_pool:4:1"
+    [5]="clang:stress_pool:4:2 gcc:stress_pool:4:2"
     [11]="gcc:stress_queue:4:1"
     [12]="gcc:stress_wakeup:4:1"
     [21]="asan:stress_map:4:1"
@@ -62,14 +66,15 @@ declare -A catchers=(
     [61]="tsan:stress_futures:4:1"
     [71]="tsan:stress_pool:4:1"
 )
-order="1 2 3 11 12 21 22 31 41 42 51 61 71"
+order="1 2 3 4 5 11 12 21 22 31 41 42 51 61 71"
 only=${WEFT_MUTATION_ONLY:-$order}
 declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
     [asan]="clang ASan")
 
 for n in $order; do
-    if ! grep -rq "WEFT_MUTANT($n)" runtime/; then
-        echo "mutation: runtime/ has no WEFT_MUTANT($n) point" >&2
+    if ! grep -rq -e "WEFT_MUTANT($n)" -e "WEFT_INLINE_MUTANT($n)" \
+        runtime/ include/; then
+        echo "mutation: runtime/ and include/ have no WEFT_MUTANT($n) point" >&2
         exit 1
     fi
 done

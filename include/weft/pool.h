@@ -200,6 +200,220 @@ WEFT_API int weft_spawn(weft_task_t *task, weft_fn fn, void *arg);
  */
 WEFT_API int weft_sync(weft_task_t *task, void **result);
 
+/*
+ * Inline fast path of weft_spawn()/weft_sync() (gcc and clang).
+ *
+ * With it, weft_spawn(t, fn, arg) and weft_sync(t, result) are macros
+ * (getc-style) calling weft_spawn_inline()/weft_sync_inline(): they push
+ * and pop the worker's deque in place and fall back to the exported
+ * functions for anything unusual (trace on, a context set, a worker to
+ * wake, a full deque, not on a worker, a stolen task). Same contract as
+ * the functions; `(weft_spawn)(...)` and `&weft_spawn` still name the
+ * exported functions. Define WEFT_NO_INLINE before including this header
+ * to always call them. In the project's mutation builds (WEFT_MUTATE),
+ * the inline copies of [D1] and [D2] carry mutants 4 and 5 (mutate.h).
+ *
+ * The structures below mirror private runtime records so the inline code
+ * can reach them: layout is not ABI-stable before 1.0 (a program using
+ * the inline path must be rebuilt with the library it runs on). Never
+ * use them, or weft_worker_tls, directly.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#    define WEFT_HAVE_INLINE_TASKS 1
+
+/* weft_task_t as the runtime lays it out (task.c asserts it). */
+struct weft_task_layout {
+    void *exec;
+    weft_fn fn;
+    void *arg;
+    void *result;
+    void *owner;
+    void *runner; /* atomic */
+    int64_t base;
+    void *ctx;
+    int rc;
+    uint32_t state; /* atomic */
+};
+
+/* The head of a worker: its deque's indices and the fast-path fields
+ * (deque.h asserts the offsets). */
+struct weft_worker_layout {
+    int64_t top; /* atomic; thieves */
+    unsigned char pad_top[120];
+    int64_t bottom;   /* atomic; owner-written */
+    uint64_t alert;   /* atomic; nonzero: take the exported functions */
+    int64_t limit;    /* owner-only: push in place while bottom < limit */
+    int64_t mask;     /* owner-only: the deque array's mask */
+    void **slot;      /* owner-only: the deque array's slots (atomic) */
+    void *exec;       /* the runner of task records */
+    uint64_t spawned; /* atomic; owner-written: tasks spawned */
+};
+
+/*
+ * weft_worker_tls - the calling thread's worker head (a "not a worker"
+ * record with alert set on other threads). Initial-exec TLS: one load, no
+ * __tls_get_addr.
+ * Return: (a variable) never NULL. Thread safety: thread-local; written
+ * only by the runtime. Context: read only by the inline functions below.
+ */
+WEFT_API extern __thread struct weft_worker_layout *weft_worker_tls
+    __attribute__((tls_model("initial-exec")));
+
+/*
+ * weft_task_sync_popped() - the inline weft_sync()'s way out when the job
+ * it popped is not `task`: behaves as weft_sync() from there.
+ * Return: as weft_sync(). Thread safety: as weft_sync().
+ * Context: only from weft_sync_inline(); job is what it popped.
+ */
+WEFT_API int weft_task_sync_popped(weft_task_t *task, void *job, void **result);
+
+/*
+ * weft_task_after_inline() - after a task run inline by weft_sync_inline()
+ * when the worker's alert word was set meanwhile: restores the thread's
+ * context if the task changed it (weft/context.h).
+ * Return: nothing. Thread safety: the calling worker only.
+ * Context: only from weft_sync_inline().
+ */
+WEFT_API void weft_task_after_inline(void);
+
+/*
+ * weft_mutation_selected() - the mutant a WEFT_MUTATE=select build runs
+ * (tests/mutation.sh); exported only by such builds. WEFT_INLINE_MUTANT(n)
+ * is runtime/mutate.h's WEFT_MUTANT(n) for the inline code.
+ * Return: its number, 0 for none. Thread safety: any thread.
+ */
+#    if defined(WEFT_MUTATE) && WEFT_MUTATE < 0
+WEFT_API int weft_mutation_selected(void);
+#        define WEFT_INLINE_MUTANT(n) (weft_mutation_selected() == (n))
+#    elif defined(WEFT_MUTATE) && WEFT_MUTATE > 0
+#        define WEFT_INLINE_MUTANT(n) (WEFT_MUTATE == (n))
+#    else
+#        define WEFT_INLINE_MUTANT(n) 0
+#    endif
+
+#    if defined(__SANITIZE_THREAD__)
+#        define WEFT_INLINE_TSAN 1
+#    elif defined(__has_feature)
+#        if __has_feature(thread_sanitizer)
+#            define WEFT_INLINE_TSAN 1
+#        endif
+#    endif
+
+/*
+ * weft_spawn_inline() - weft_spawn() with the push done in place.
+ * Return: as weft_spawn(). Thread safety: as weft_spawn().
+ * Context: as weft_spawn().
+ */
+static inline int
+weft_spawn_inline(weft_task_t *task, weft_fn fn, void *arg)
+{
+    struct weft_worker_layout *w = weft_worker_tls;
+    struct weft_task_layout *t = (struct weft_task_layout *)(void *)task;
+    int64_t b;
+
+    if (w == (void *)0) /* never: the "not a worker" record at worst */
+        __builtin_unreachable();
+    /* relaxed: alert is a hint set by others (trace, idle workers) and by
+     * the owner (context); the exported function re-checks everything. */
+    if (__builtin_expect(task == NULL || fn == NULL ||
+                             __atomic_load_n(&w->alert, __ATOMIC_RELAXED),
+                         0))
+        return (weft_spawn)(task, fn, arg);
+    /* relaxed: only the owner writes bottom. */
+    b = __atomic_load_n(&w->bottom, __ATOMIC_RELAXED);
+    if (__builtin_expect(b >= w->limit, 0)) /* maybe full: re-read top */
+        return (weft_spawn)(task, fn, arg);
+    t->exec = w->exec;
+    t->fn = fn;
+    t->arg = arg;
+    t->owner = w;
+    t->ctx = (void *)0;
+    /* relaxed: [T1] the release store of bottom publishes the record. */
+    __atomic_store_n(&t->runner, (void *)0, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->state, 1u, __ATOMIC_RELAXED);
+#    if !defined(WEFT_STATS) || WEFT_STATS
+    /* relaxed (both): one writer; readers only need untorn values. */
+    __atomic_store_n(&w->spawned,
+                     __atomic_load_n(&w->spawned, __ATOMIC_RELAXED) + 1,
+                     __ATOMIC_RELAXED);
+#    endif
+    /* relaxed: published by the release store of bottom below. */
+    __atomic_store_n(&w->slot[b & w->mask], (void *)t, __ATOMIC_RELAXED);
+    if (WEFT_INLINE_MUTANT(4))
+        /* MUTANT 4: [D1] weakened, as mutant 1 in deque.h. */
+        __atomic_store_n(&w->bottom, b + 1, __ATOMIC_RELAXED);
+    else
+        /* [D1] release: the slot and the record before bottom; pairs with
+         * the acquire load of bottom in steal [D3] (deque.h). */
+        __atomic_store_n(&w->bottom, b + 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/*
+ * weft_sync_inline() - weft_sync() with the pop done in place: when the
+ * newest job is `task`, it runs here.
+ * Return: as weft_sync(). Thread safety: as weft_sync().
+ * Context: as weft_sync().
+ */
+static inline int
+weft_sync_inline(weft_task_t *task, void **result)
+{
+    struct weft_worker_layout *w = weft_worker_tls;
+    struct weft_task_layout *t = (struct weft_task_layout *)(void *)task;
+    void *res = (void *)0;
+    void *job;
+    int64_t b, top;
+    int rc;
+
+    if (w == (void *)0) /* never (and tells -Wnull-dereference so) */
+        __builtin_unreachable();
+    /* relaxed: see weft_spawn_inline(). A record captured with a context
+     * is run by the exported function (it switches to it). */
+    if (__builtin_expect(task == NULL || t->owner != (void *)w ||
+                             t->ctx != (void *)0 ||
+                             __atomic_load_n(&w->alert, __ATOMIC_RELAXED),
+                         0))
+        return (weft_sync)(task, result);
+    /* relaxed: only the owner writes bottom. */
+    b = __atomic_load_n(&w->bottom, __ATOMIC_RELAXED) - 1;
+#    ifdef WEFT_INLINE_TSAN
+    /* [D2] as deque.h under TSan: seq_cst accesses instead of the fence. */
+    __atomic_store_n(&w->bottom, b, __ATOMIC_SEQ_CST);
+    top = __atomic_load_n(&w->top, __ATOMIC_SEQ_CST);
+#    else
+    /* [D2] relaxed store of bottom, SC fence, relaxed load of top: bottom
+     * is visible before top is read; pairs with [D3] (deque.h). */
+    __atomic_store_n(&w->bottom, b, __ATOMIC_RELAXED);
+    if (!WEFT_INLINE_MUTANT(5)) /* MUTANT 5: the fence dropped */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    top = __atomic_load_n(&w->top, __ATOMIC_RELAXED);
+#    endif
+    if (__builtin_expect(top >= b, 0)) {
+        /* One job or none: undo (relaxed: owner-only, as pop's empty case)
+         * and let the exported function pop with the [D4] CAS. */
+        __atomic_store_n(&w->bottom, b + 1, __ATOMIC_RELAXED);
+        return (weft_sync)(task, result);
+    }
+    /* relaxed: more than one job left, no thief can reach slot b. */
+    job = __atomic_load_n(&w->slot[b & w->mask], __ATOMIC_RELAXED);
+    if (__builtin_expect(job != (void *)t, 0))
+        return weft_task_sync_popped(task, job, result);
+    t->owner = (void *)0;
+    rc = t->fn(t->arg, &res);
+    /* relaxed: the owner's own context bit, or a hint. */
+    if (__builtin_expect(__atomic_load_n(&w->alert, __ATOMIC_RELAXED), 0))
+        weft_task_after_inline();
+    if (result != (void **)0)
+        *result = res;
+    return rc;
+}
+
+#    if !defined(WEFT_NO_INLINE) && !defined(WEFT_BUILDING)
+#        define weft_spawn(task, fn, arg) weft_spawn_inline(task, fn, arg)
+#        define weft_sync(task, result)   weft_sync_inline(task, result)
+#    endif
+#endif /* __GNUC__ || __clang__ */
+
 /* A body for weft_parallel_for(): work on [begin, end); 0 or -errno. */
 typedef int (*weft_range_fn)(void *ctx, size_t begin, size_t end);
 

@@ -6,9 +6,18 @@
  */
 #include <stdlib.h>
 
+#include <weft/pool.h>
+
 #include "mutate.h"
 
 int weft__mutant;
+
+/* For the inline spawn/sync's mutants 4 and 5 (weft/pool.h). */
+WEFT_API int
+weft_mutation_selected(void)
+{
+    return weft__mutant;
+}
 
 __attribute__((constructor)) static void
 mutant_select(void)

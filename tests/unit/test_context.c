@@ -143,6 +143,55 @@ START_TEST(spawn_captures)
 }
 END_TEST
 
+static int
+nothing(void *arg, void **res)
+{
+    (void)arg;
+    (void)res;
+    return 0;
+}
+
+/* Without a context: a child run inline by weft_sync must not leak what it
+ * sets; a child spawned under a context must see it even if the parent
+ * cleared it before the sync (the inline sync leaves both to weft_sync).
+ * `below` keeps a job under each child, so the inline pop can take it. */
+static int
+inline_parent(void *arg, void **res)
+{
+    weft_task_t below, t;
+    void *r = (void *)1;
+    int bad = 0;
+
+    (void)arg;
+    (void)res;
+    bad += weft_spawn(&below, nothing, NULL) != 0;
+    bad += weft_context_get(&other) != NULL;
+    bad += weft_spawn(&t, read_and_scribble, NULL) != 0;
+    bad += weft_sync(&t, &r) != 0 || r != NULL;
+    bad += weft_context_get(&other) != NULL; /* the child's did not leak */
+    weft_context_set(&user, (void *)5);
+    bad += weft_spawn(&t, child, NULL) != 0;
+    weft_context_clear();
+    r = NULL;
+    bad += weft_sync(&t, &r) != 0 || r != (void *)5;
+    bad += weft_context_get(&user) != NULL;
+    bad += weft_sync(&below, NULL) != 0;
+    return bad ? -EPROTO : 0;
+}
+
+START_TEST(spawn_inline_context)
+{
+    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+    weft_pool_t *p;
+
+    o.workers = 1; /* every child runs inline in its parent's sync */
+    ck_assert_int_eq(weft_pool_create(&o, &p), 0);
+    for (int i = 0; i < 16; i++)
+        ck_assert_int_eq(weft_pool_run(p, inline_parent, NULL, NULL), 0);
+    weft_pool_destroy(p);
+}
+END_TEST
+
 static void *
 thread_with_context(void *arg)
 {
@@ -174,6 +223,7 @@ context_suite(void)
     tcase_add_test(tc, set_get_unset);
     tcase_add_test(tc, submit_captures);
     tcase_add_test(tc, spawn_captures);
+    tcase_add_test(tc, spawn_inline_context);
     tcase_add_test(tc, thread_exit_frees);
     suite_add_tcase(s, tc);
     return s;
