@@ -29,6 +29,25 @@
  *      in batches; the callbacks subtract. A thread that finds more than
  *      RETIRE_LIMIT pending after its outermost operation waits for them
  *      (rcu_barrier), outside any read section and never from a callback.
+ * [M8] batches: a byte-map node retired by [M4] first joins its thread's
+ *      list (chained through its rcu_head, which no reader touches); every
+ *      BATCH_NODES nodes, before [M7]'s wait, before destroy's barrier and
+ *      at thread exit (rcu.c), the list goes to call_rcu as one callback
+ *      through a slot of batch_slot[] (claimed with an acquire CAS on
+ *      batch_busy, freed by the callback's release fetch_and). The grace
+ *      period starts after the handoff, so it covers every reader that saw
+ *      any node of the list. No slot free: the list grows and the next
+ *      retire tries again; past BATCH_FORCE nodes (and in the forced
+ *      flushes above) each node goes alone, as before.
+ *      Only small nodes (one size, SMALL_SIZE) are batched; others go alone.
+ * [M9] reuse: a batch's callback, after its grace period, may keep the
+ *      list in its slot and mark the slot ready (release fetch_or on
+ *      batch_ready; at most READY_MAX ready) instead of freeing it. A
+ *      registered thread that needs a small node and has none cached claims
+ *      a ready slot (acquire CAS on batch_ready), takes the list as its
+ *      cache and frees the slot (release fetch_and on batch_busy). So a
+ *      node is rewritten only after its grace period, as if freed and
+ *      allocated again. Off under ASan, which must see every free.
  * The entry count is a sharded weft counter: exact when updates stop.
  */
 #include <string.h>
@@ -49,7 +68,10 @@ struct bnode {
     struct cds_lfht_node lfn; /* next pointer and reverse hash */
     uint32_t klen;
     uint32_t vlen;
-    struct rcu_head rh;
+    union {
+        struct rcu_head rh;         /* [M4] while queued in call_rcu */
+        struct bnode *retired_next; /* [M8] in a thread's batch */
+    };
     unsigned char data[]; /* key, then value */
 };
 
@@ -175,7 +197,12 @@ match_bytes(struct cds_lfht_node *n, const void *arg)
 
     /* [M2] first dereference of a node lookup has not returned. */
     WEFT_HB_ACQUIRE(b);
-    return b->klen == p->klen && memcmp(b->data, p->key, p->klen) == 0;
+    if (b->klen != p->klen)
+        return 0;
+    /* 8-byte keys (integers, pointers) without a call. */
+    if (p->klen == 8)
+        return load64(b->data) == load64(p->key);
+    return memcmp(b->data, p->key, p->klen) == 0;
 }
 
 static int
@@ -243,15 +270,33 @@ retire_settle(void)
                                         memory_order_relaxed) +
               (long)retire_local;
     retire_local = 0;
-    if (pending > RETIRE_LIMIT && weft__rcu_tls.depth == 0 && !in_free_cb)
+    if (pending > RETIRE_LIMIT && weft__rcu_tls.depth == 0 && !in_free_cb) {
+        weft__map_retire_flush();  /* [M8] so the barrier frees them too */
         (void)weft__rcu_barrier(); /* 0 here: outside any read section */
+    }
+}
+
+static struct bnode *cache_pop(void);
+
+/* Small nodes (key + value within SMALL_DATA bytes) all have one size, so
+ * [M9] can reuse them. */
+#define SMALL_DATA 16u
+#define SMALL_SIZE (sizeof(struct bnode) + SMALL_DATA)
+
+static inline bool
+bnode_small(const struct bnode *b)
+{
+    return b->klen + b->vlen <= SMALL_DATA;
 }
 
 static struct bnode *
 bnode_new(const void *key, size_t klen, const void *val, size_t vlen)
 {
-    struct bnode *b = weft__malloc(sizeof(*b) + klen + vlen);
+    bool small = klen + vlen <= SMALL_DATA;
+    struct bnode *b = small ? cache_pop() : NULL;
 
+    if (b == NULL)
+        b = weft__malloc(small ? SMALL_SIZE : sizeof(*b) + klen + vlen);
     if (b == NULL)
         return NULL;
     cds_lfht_node_init(&b->lfn);
@@ -295,6 +340,183 @@ inode_free_cb(struct rcu_head *rh)
     WEFT_RCU_CALLBACK_END();
 }
 
+/* [M8] Batches in flight: a slot per batch, process-wide (no allocation,
+ * so nothing to fail and nothing tied to a thread's lifetime). */
+#define BATCH_NODES 64u
+#define BATCH_FORCE 1024u
+#define BATCH_SLOTS 64u
+struct retire_batch {
+    struct rcu_head rh;
+    struct bnode *list;
+    long n;
+};
+static struct retire_batch batch_slot[BATCH_SLOTS];
+static _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t batch_busy;
+static __thread struct bnode *batch_list
+    __attribute__((tls_model("initial-exec")));
+static __thread unsigned batch_n __attribute__((tls_model("initial-exec")));
+
+/* [M9] */
+#if defined(__SANITIZE_ADDRESS__)
+#    define MAP_RECYCLE 0
+#elif defined(__has_feature)
+#    if __has_feature(address_sanitizer)
+#        define MAP_RECYCLE 0
+#    endif
+#endif
+#ifndef MAP_RECYCLE
+#    define MAP_RECYCLE 1
+#endif
+#define READY_MAX 8
+static _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t batch_ready;
+static __thread struct bnode *node_cache
+    __attribute__((tls_model("initial-exec")));
+
+static void
+batch_free_cb(struct rcu_head *rh)
+{
+    struct retire_batch *sl = node_of(rh, struct retire_batch, rh);
+    struct bnode *b, *next;
+    long n;
+
+    /* [M4]/[R5] after the grace period; [M8] after the slot's filler. */
+    WEFT_RCU_GP_DONE();
+    WEFT_HB_ACQUIRE(sl);
+    b = sl->list;
+    n = sl->n;
+    /* relaxed: a bound on cached memory, not a synchronisation. */
+    if (MAP_RECYCLE && __builtin_popcountll(atomic_load_explicit(
+                           &batch_ready, memory_order_relaxed)) < READY_MAX) {
+#ifdef WEFT_TSAN
+        /* [M4] after the retiring thread (for the next user of b). */
+        for (; b != NULL; b = b->retired_next)
+            WEFT_HB_ACQUIRE(b);
+#endif
+        /* [M7] relaxed: as below. */
+        atomic_fetch_sub_explicit(&retire_pending, n, memory_order_relaxed);
+        /* [M9] release: the grace period and our reads before the reuse;
+         * pairs with the acquire CAS in cache_pop(). */
+        atomic_fetch_or_explicit(&batch_ready, (uint64_t)1 << (sl - batch_slot),
+                                 memory_order_release);
+        /* [M6] */
+        WEFT_RCU_CALLBACK_END();
+        return;
+    }
+    for (; b != NULL; b = next) {
+        /* [M4] after the retiring thread. */
+        WEFT_HB_ACQUIRE(b);
+        next = b->retired_next;
+        weft__free(b);
+    }
+    /* [M7] relaxed: a bound on memory, not a synchronisation. */
+    atomic_fetch_sub_explicit(&retire_pending, n, memory_order_relaxed);
+    /* [M8] release: our reads of the slot before its next filler's writes;
+     * pairs with the acquire CAS in weft__map_retire_flush(). */
+    atomic_fetch_and_explicit(&batch_busy, ~((uint64_t)1 << (sl - batch_slot)),
+                              memory_order_release);
+    /* [M6] */
+    WEFT_RCU_CALLBACK_END();
+}
+
+/* [M8] Hand this thread's list to call_rcu through a free slot; false
+ * (and the list kept) when every slot is in flight. */
+static bool
+batch_try_flush(void)
+{
+    struct retire_batch *sl;
+    uint64_t busy;
+    unsigned i;
+
+    if (batch_list == NULL)
+        return true;
+    /* relaxed: a hint; the CAS below decides. */
+    busy = atomic_load_explicit(&batch_busy, memory_order_relaxed);
+    while (busy != ~(uint64_t)0) {
+        i = (unsigned)__builtin_ctzll(~busy);
+        /* [M8] acquire: the slot's previous callback is done with it;
+         * pairs with the release fetch_and in batch_free_cb(). */
+        if (atomic_compare_exchange_weak_explicit(
+                &batch_busy, &busy, busy | ((uint64_t)1 << i),
+                memory_order_acquire, memory_order_relaxed)) {
+            sl = &batch_slot[i];
+            sl->list = batch_list;
+            sl->n = (long)batch_n;
+            batch_list = NULL;
+            batch_n = 0;
+            /* [M8] the slot's contents before the callback's reads. */
+            WEFT_HB_RELEASE(sl);
+            urcu_qsbr_call_rcu(&sl->rh, batch_free_cb);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* [M8] The same, but never keeps the list: with every slot in flight
+ * (call_rcu's thread is behind), each node goes alone. From a registered
+ * thread (online or not). */
+void
+weft__map_retire_flush(void)
+{
+    struct bnode *b, *next;
+
+    if (batch_try_flush())
+        return;
+    b = batch_list;
+    batch_list = NULL;
+    batch_n = 0;
+    for (; b != NULL; b = next) {
+        next = b->retired_next; /* before call_rcu reuses the field */
+        urcu_qsbr_call_rcu(&b->rh, bnode_free_cb);
+    }
+}
+
+/* [M9] A small node from this thread's cache, refilled from a ready slot;
+ * NULL if none. Registered threads only (their cache is freed at exit). */
+static struct bnode *
+cache_pop(void)
+{
+    struct bnode *b = node_cache;
+    uint64_t ready, bit;
+    unsigned i;
+
+    if (b == NULL && MAP_RECYCLE && weft__rcu_tls.registered) {
+        /* relaxed: a hint; the CAS below decides. */
+        ready = atomic_load_explicit(&batch_ready, memory_order_relaxed);
+        while (ready != 0) {
+            i = (unsigned)__builtin_ctzll(ready);
+            bit = (uint64_t)1 << i;
+            /* [M9] acquire: pairs with batch_free_cb()'s release. */
+            if (atomic_compare_exchange_weak_explicit(
+                    &batch_ready, &ready, ready & ~bit, memory_order_acquire,
+                    memory_order_relaxed)) {
+                b = batch_slot[i].list;
+                /* [M8] release: our read of the slot before its next
+                 * filler's writes; pairs with the flush's acquire CAS. */
+                atomic_fetch_and_explicit(&batch_busy, ~bit,
+                                          memory_order_release);
+                break;
+            }
+        }
+    }
+    if (b != NULL)
+        node_cache = b->retired_next;
+    return b;
+}
+
+void
+weft__map_thread_exit(void)
+{
+    struct bnode *b, *next;
+
+    weft__map_retire_flush();
+    for (b = node_cache; b != NULL; b = next) {
+        next = b->retired_next;
+        weft__free(b);
+    }
+    node_cache = NULL;
+}
+
 /* Retire an unlinked node; call inside the read section. */
 static void
 retire(const struct weft_map *map, struct cds_lfht_node *n)
@@ -317,7 +539,19 @@ retire(const struct weft_map *map, struct cds_lfht_node *n)
         }
         /* [M4] */
         WEFT_HB_RELEASE(to_bnode(n));
-        urcu_qsbr_call_rcu(&to_bnode(n)->rh, bnode_free_cb);
+        if (!bnode_small(to_bnode(n))) {
+            urcu_qsbr_call_rcu(&to_bnode(n)->rh, bnode_free_cb);
+            retire_local++; /* [M7] */
+            return;
+        }
+        /* [M8] */
+        to_bnode(n)->retired_next = batch_list;
+        batch_list = to_bnode(n);
+        /* Full: hand it over; no slot free: retry at the next retire,
+         * up to BATCH_FORCE nodes. */
+        if (++batch_n >= BATCH_NODES && !batch_try_flush() &&
+            batch_n >= BATCH_FORCE)
+            weft__map_retire_flush();
     }
     retire_local++; /* [M7] */
 }
@@ -458,6 +692,7 @@ weft_map_destroy(weft_map_t *map)
         rc = map_clear(map);
         if (rc != 0)
             return rc;
+        weft__map_retire_flush(); /* [M8] */
         rc = weft__rcu_barrier();
         if (rc != 0)
             return rc;
@@ -516,6 +751,8 @@ weft_map_get(weft_map_t *map, const void *key, size_t klen, void *buf,
             *vlen = b->vlen;
         if (b->vlen > cap)
             rc = -EOVERFLOW;
+        else if (b->vlen == 8)
+            memcpy(buf, b->data + b->klen, 8); /* inlined */
         else if (b->vlen > 0)
             memcpy(buf, b->data + b->klen, b->vlen);
     }
