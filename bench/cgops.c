@@ -147,7 +147,8 @@ main(void)
         for (i = 0; i < n; i++) {
             k = i & 1023;
             val = i;
-            sink += weft_map_put(m, &k, sizeof(k), &val, sizeof(val), NULL) == 0;
+            sink +=
+                weft_map_put(m, &k, sizeof(k), &val, sizeof(val), NULL) == 0;
         }
         BENCH_REGION_END();
         weft_map_destroy(m);

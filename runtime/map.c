@@ -89,7 +89,7 @@ struct bnode {
         struct bnode *retired_next; /* [M8] in a thread's batch */
     };
     _Atomic uint32_t seq; /* [M10] [M11] (map_seq.h) */
-    uint32_t pad_; /* data 8-aligned */
+    uint32_t pad_;        /* data 8-aligned */
     /* key, then the value at the next multiple of 8 (bval()) */
     unsigned char data[];
 };
@@ -97,7 +97,7 @@ _Static_assert(offsetof(struct bnode, data) % 8 == 0, "values 8-aligned");
 
 /* [M10] Values up to this size are updated in place (same length). */
 #define INPLACE_MAX ((unsigned)WEFT_MAP_INPLACE_MAX)
-#define ROUND8(n) (((n) + 7u) & ~(size_t)7u)
+#define ROUND8(n)   (((n) + 7u) & ~(size_t)7u)
 
 static inline unsigned char *
 bval(const struct bnode *b)
@@ -347,8 +347,8 @@ static struct bnode *cache_pop(void);
 
 /* Small nodes (key + value within SMALL_DATA bytes, each rounded up to 8)
  * all have one size (64 bytes), so [M9] can reuse them. */
-#define SMALL_DATA 16u
-#define SMALL_SIZE (sizeof(struct bnode) + SMALL_DATA)
+#define SMALL_DATA            16u
+#define SMALL_SIZE            (sizeof(struct bnode) + SMALL_DATA)
 #define DATA_SIZE(klen, vlen) (ROUND8(klen) + ROUND8(vlen))
 
 static inline bool
@@ -980,8 +980,8 @@ put_once(weft_map_t *map, const struct probe *p, unsigned long hash,
     }
     if (n == NULL) {
         /* [M5] a node appeared meanwhile: look again. */
-        if (cds_lfht_add_unique(map->ht, hash, map_match(map), p,
-                                &(*b)->lfn) != &(*b)->lfn)
+        if (cds_lfht_add_unique(map->ht, hash, map_match(map), p, &(*b)->lfn) !=
+            &(*b)->lfn)
             return 1;
         weft_counter_add(map->count, 1);
         *b = NULL;
@@ -1162,8 +1162,8 @@ compute_once(weft_map_t *map, const struct probe *p, unsigned long hash,
                 weft__free(b); /* never published */
                 return 1;
             }
-            verdict = cds_lfht_replace(map->ht, &iter, hash, map_match(map),
-                                       p, &b->lfn);
+            verdict = cds_lfht_replace(map->ht, &iter, hash, map_match(map), p,
+                                       &b->lfn);
             WEFT_ASSERT(verdict == 0); /* [M11] only the killer unlinks */
             retire(map, n);
             return 0;

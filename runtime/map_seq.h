@@ -59,8 +59,7 @@ mseq_read_begin(_Atomic uint32_t *seq)
     uint32_t s;
 
     /* acquire: pairs with the release store of [S3]. */
-    while ((s = atomic_load_explicit(seq, memory_order_acquire)) &
-           SEQ_WRITING)
+    while ((s = atomic_load_explicit(seq, memory_order_acquire)) & SEQ_WRITING)
         mseq_backoff(&spins);
     return s;
 }
@@ -134,9 +133,9 @@ mseq_write_begin_from(_Atomic uint32_t *seq, uint32_t s)
     if (s & (SEQ_WRITING | SEQ_DEAD))
         return false;
     /* acquire: after the previous writer's [S3] (and the snapshot's). */
-    if (!atomic_compare_exchange_strong_explicit(
-            seq, &s, s | SEQ_WRITING, memory_order_acquire,
-            memory_order_relaxed))
+    if (!atomic_compare_exchange_strong_explicit(seq, &s, s | SEQ_WRITING,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
         return false;
     /* The WRITING mark before the data stores; pairs with [S1]'s fence. */
     WEFT_FENCE_RELEASE();

@@ -62,8 +62,8 @@ extern "C" {
 
 typedef struct weft_map weft_map_t;
 
-#define WEFT_MAP_KEY_MAX   ((size_t)65535)   /* bytes */
-#define WEFT_MAP_VALUE_MAX ((size_t)1 << 30) /* bytes */
+#define WEFT_MAP_KEY_MAX     ((size_t)65535)   /* bytes */
+#define WEFT_MAP_VALUE_MAX   ((size_t)1 << 30) /* bytes */
 /* Values up to this many bytes are updated in place (same length). */
 #define WEFT_MAP_INPLACE_MAX ((size_t)64)
 
