@@ -4,7 +4,9 @@
  *
  * Workloads: 8-byte keys and values; a key space of 2N keys of which N are
  * preloaded (so lookups hit half the time); N = 1k (hot set, contention-
- * bound) and N = 1M (memory-bound; WEFT_BENCH_QUICK: 64k), buckets = 2N.
+ * bound) and N = 1M (memory-bound; WEFT_BENCH_QUICK: 64k), buckets = 2N
+ * (N = 1M: 1M of 2M keys preloaded, 2^21 buckets, issue #4's set-up; the
+ * weft map through opts.initial_buckets, raw cds_lfht the same).
  * Mixes: 100% lookups, and 90% lookups / 10% updates (half put, half
  * remove: occupancy stays near N). Threads: WEFT_BENCH_THREADS (1,2).
  *

@@ -10,6 +10,9 @@
  *   atomic        one shared C11 atomic fetch_add (the baseline)
  *   mutex         pthread mutex lock, ++, unlock (the baseline)
  *   map           weft_map_get of a present 8-byte key (1024 keys)
+ *   mapput        weft_map_put of a present 8-byte key, new 8-byte value
+ *                 (1024 keys; the update of the 90/10 mix that finds its
+ *                 key: in place since [M10])
  *   queue         weft_queue_try_put + try_get (FIFO, capacity 1024)
  *   mutexq        the same through a mutex-guarded ring (the baseline)
  */
@@ -130,6 +133,22 @@ main(void)
             k = i & 1023;
             weft_map_get(m, &k, sizeof(k), &val, sizeof(val), NULL);
             sink += val;
+        }
+        BENCH_REGION_END();
+        weft_map_destroy(m);
+    } else if (strcmp(op, "mapput") == 0) {
+        weft_map_t *m;
+        uint64_t k, val;
+        if (weft_map_create(NULL, &m) != 0)
+            return 1;
+        for (k = 0; k < 1024; k++)
+            weft_map_put(m, &k, sizeof(k), &k, sizeof(k), NULL);
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i++) {
+            k = i & 1023;
+            val = i;
+            sink +=
+                weft_map_put(m, &k, sizeof(k), &val, sizeof(val), NULL) == 0;
         }
         BENCH_REGION_END();
         weft_map_destroy(m);

@@ -120,7 +120,7 @@ if [ $callgrind = 1 ]; then
                     weft:bench_submit mutex:bench_submit_mutex \
                     tbb:bench_submit_tbb glib:bench_submit_glib \
                     weft:cgops@counter weft-4-counters:cgops@counter4 atomic:cgops@atomic mutex:cgops@mutex \
-                    weft:cgops@map weft:cgops@queue mutex:cgops@mutexq; do
+                    weft:cgops@map weft:cgops@mapput weft:cgops@queue mutex:cgops@mutexq; do
             sys=${spec%%:*} bin=${spec#*:} cgop=
             case $bin in *@*) cgop=${bin#*@} bin=${bin%@*} ;; esac
             export WEFT_CG_OP=$cgop
@@ -131,6 +131,7 @@ if [ $callgrind = 1 ]; then
                 case $cgop in
                 counter | counter4 | atomic | mutex) op="counter add (1 thread)" ;;
                 map) op="map lookup (1024 keys, 1 thread)" ;;
+                mapput) op="map update, key present (1024 keys, 1 thread)" ;;
                 *) op="queue put+get (1 thread)" ;;
                 esac
                 var=WEFT_CG_N a=100000 b=200000 d=100000 ;;

@@ -36,6 +36,19 @@
 #endif
 
 /*
+ * WEFT_FENCE_ACQUIRE() / WEFT_FENCE_RELEASE() - the two fences of a
+ * seqlock whose data accesses are relaxed atomics (Boehm, "Can seqlocks get
+ * along with programming language memory models?", MSPC 2012): the reader's
+ * acquire fence orders its data loads before its second counter load; the
+ * writer's release fence orders its "writing" mark before its data stores.
+ * Compiler barriers only on x86. TSan does not model them, but every access
+ * they order is atomic, so it reports nothing; -O2 stress checks the real
+ * ordering (map_seq.h).
+ */
+#define WEFT_FENCE_ACQUIRE() atomic_thread_fence(memory_order_acquire)
+#define WEFT_FENCE_RELEASE() atomic_thread_fence(memory_order_release)
+
+/*
  * Happens-before annotations at the third-party seams (ck_ring, liburcu)
  * whose own synchronisation TSan cannot see. No-ops outside TSan.
  */

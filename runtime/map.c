@@ -11,8 +11,8 @@
  *      iteration (liburcu's rcu_dereference) and TSan-acquire a node at
  *      its first dereference: in the match callbacks (lookup calls them
  *      on nodes it never returns) and after lookup/iteration.
- * [M3] values are immutable once published: an update links a new node
- *      (copy-on-write), so a reader never sees a torn value.
+ * [M3] values longer than INPLACE_MAX bytes are immutable once published:
+ *      an update links a new node (copy-on-write). Keys are immutable.
  * [M4] retire: a node unlinked by cds_lfht_del / replace is handed to
  *      call_rcu from inside the read section; the callback runs after a
  *      grace period, when no reader can hold it (rcu.c [R1]-[R3]), and
@@ -29,6 +29,40 @@
  *      in batches; the callbacks subtract. A thread that finds more than
  *      RETIRE_LIMIT pending after its outermost operation waits for them
  *      (rcu_barrier), outside any read section and never from a callback.
+ * [M8] batches: a byte-map node retired by [M4] first joins its thread's
+ *      list (chained through its rcu_head, which no reader touches); every
+ *      BATCH_NODES nodes, before [M7]'s wait, before destroy's barrier and
+ *      at thread exit (rcu.c), the list goes to call_rcu as one callback
+ *      through a slot of batch_slot[] (claimed with an acquire CAS on
+ *      batch_busy, freed by the callback's release fetch_and). The grace
+ *      period starts after the handoff, so it covers every reader that saw
+ *      any node of the list. No slot free: the list grows and the next
+ *      retire tries again; past BATCH_FORCE nodes (and in the forced
+ *      flushes above) each node goes alone, as before.
+ *      Only small nodes (one size, SMALL_SIZE) are batched; others go alone.
+ * [M9] reuse: a batch's callback, after its grace period, may keep the
+ *      list in its slot and mark the slot ready (release fetch_or on
+ *      batch_ready; at most READY_MAX ready) instead of freeing it. A
+ *      registered thread that needs a small node and has none cached claims
+ *      a ready slot (acquire CAS on batch_ready), takes the list as its
+ *      cache and frees the slot (release fetch_and on batch_busy). So a
+ *      node is rewritten only after its grace period, as if freed and
+ *      allocated again. Off under ASan, which must see every free.
+ * [M10] in place: a byte-map value of at most INPLACE_MAX bytes is
+ *      rewritten in its node when the new value has the same length (put,
+ *      replace, compute SET): no new node, no call_rcu, no relink. Readers
+ *      copy it out under the node's sequence counter (map_seq.h [S1]-[S3]),
+ *      so get, and the callbacks of get_with / foreach / compute (which see
+ *      such a copy), never see a torn value. compute's write (and its
+ *      DELETE or replacing SET, [M11]) succeeds only from the version of its
+ *      snapshot: linearisable as [M5].
+ * [M11] unlink: every unlink of a byte-map node (remove, clear, a put of a
+ *      new length, compute) first kills it (map_seq.h [S4]: DEAD, after any
+ *      in-place writer): in-place writers then leave it alone and look the
+ *      key up again, so no update lands in an unlinked node, and only the
+ *      killer calls cds_lfht_del / cds_lfht_replace on it (which cannot
+ *      fail). put no longer uses cds_lfht_add_replace: lookup, then in
+ *      place, replace, or add_unique, retried on a race ([M5]).
  * The entry count is a sharded weft counter: exact when updates stop.
  */
 #include <string.h>
@@ -41,6 +75,7 @@
 #include <weft/counter.h>
 #include <weft/map.h>
 
+#include "map_seq.h"
 #include "mutate.h"
 #include "rcu.h"
 
@@ -49,9 +84,63 @@ struct bnode {
     struct cds_lfht_node lfn; /* next pointer and reverse hash */
     uint32_t klen;
     uint32_t vlen;
-    struct rcu_head rh;
-    unsigned char data[]; /* key, then value */
+    union {
+        struct rcu_head rh;         /* [M4] while queued in call_rcu */
+        struct bnode *retired_next; /* [M8] in a thread's batch */
+    };
+    _Atomic uint32_t seq; /* [M10] [M11] (map_seq.h) */
+    uint32_t pad_;        /* data 8-aligned */
+    /* key, then the value at the next multiple of 8 (bval()) */
+    unsigned char data[];
 };
+_Static_assert(offsetof(struct bnode, data) % 8 == 0, "values 8-aligned");
+
+/* [M10] Values up to this size are updated in place (same length). */
+#define INPLACE_MAX ((unsigned)WEFT_MAP_INPLACE_MAX)
+#define ROUND8(n)   (((n) + 7u) & ~(size_t)7u)
+
+static inline unsigned char *
+bval(const struct bnode *b)
+{
+    return (unsigned char *)(uintptr_t)b->data + ROUND8(b->klen);
+}
+
+static inline bool
+bnode_inplace(const struct bnode *b)
+{
+    return b->vlen <= INPLACE_MAX;
+}
+
+/* [M10] Copy b's 8-byte value to dst: a consistent snapshot. The get fast
+ * path (integers, pointers): inlined, no loop. */
+static inline __attribute__((always_inline)) void
+bnode_read8(const struct bnode *b, void *dst)
+{
+    _Atomic uint32_t *seq = (_Atomic uint32_t *)(uintptr_t)&b->seq;
+    uint32_t s;
+    uint64_t w;
+
+    do {
+        s = mseq_read_begin(seq);
+        /* relaxed: [S1], validated by mseq_read_retry(). */
+        w = atomic_load_explicit((_Atomic uint64_t *)(void *)bval(b),
+                                 memory_order_relaxed);
+    } while (mseq_read_retry(seq, s));
+    memcpy(dst, &w, 8);
+}
+
+/* [M10] Copy b's value to dst (b->vlen bytes): a consistent snapshot. */
+static void
+bnode_read(const struct bnode *b, void *dst)
+{
+    _Atomic uint32_t *seq = (_Atomic uint32_t *)(uintptr_t)&b->seq;
+    uint32_t s;
+
+    do {
+        s = mseq_read_begin(seq);
+        mval_load(dst, bval(b), b->vlen);
+    } while (mseq_read_retry(seq, s));
+}
 
 /* The private part of an intrusive node. */
 struct inode {
@@ -175,7 +264,12 @@ match_bytes(struct cds_lfht_node *n, const void *arg)
 
     /* [M2] first dereference of a node lookup has not returned. */
     WEFT_HB_ACQUIRE(b);
-    return b->klen == p->klen && memcmp(b->data, p->key, p->klen) == 0;
+    if (b->klen != p->klen)
+        return 0;
+    /* 8-byte keys (integers, pointers) without a call. */
+    if (p->klen == 8)
+        return load64(b->data) == load64(p->key);
+    return memcmp(b->data, p->key, p->klen) == 0;
 }
 
 static int
@@ -243,23 +337,48 @@ retire_settle(void)
                                         memory_order_relaxed) +
               (long)retire_local;
     retire_local = 0;
-    if (pending > RETIRE_LIMIT && weft__rcu_tls.depth == 0 && !in_free_cb)
+    if (pending > RETIRE_LIMIT && weft__rcu_tls.depth == 0 && !in_free_cb) {
+        weft__map_retire_flush();  /* [M8] so the barrier frees them too */
         (void)weft__rcu_barrier(); /* 0 here: outside any read section */
+    }
+}
+
+static struct bnode *cache_pop(void);
+
+/* Small nodes (key + value within SMALL_DATA bytes, each rounded up to 8)
+ * all have one size (64 bytes), so [M9] can reuse them. */
+#define SMALL_DATA            16u
+#define SMALL_SIZE            (sizeof(struct bnode) + SMALL_DATA)
+#define DATA_SIZE(klen, vlen) (ROUND8(klen) + ROUND8(vlen))
+
+static inline bool
+bnode_small(const struct bnode *b)
+{
+    return DATA_SIZE(b->klen, b->vlen) <= SMALL_DATA;
 }
 
 static struct bnode *
 bnode_new(const void *key, size_t klen, const void *val, size_t vlen)
 {
-    struct bnode *b = weft__malloc(sizeof(*b) + klen + vlen);
+    bool small = DATA_SIZE(klen, vlen) <= SMALL_DATA;
+    struct bnode *b = small ? cache_pop() : NULL;
 
+    if (b == NULL)
+        b = weft__malloc(small ? SMALL_SIZE
+                               : sizeof(*b) + DATA_SIZE(klen, vlen));
     if (b == NULL)
         return NULL;
     cds_lfht_node_init(&b->lfn);
     b->klen = (uint32_t)klen;
     b->vlen = (uint32_t)vlen;
+    /* relaxed: unpublished yet; [M1] publishes it. */
+    atomic_store_explicit(&b->seq, 0, memory_order_relaxed);
     memcpy(b->data, key, klen);
-    if (vlen > 0)
-        memcpy(b->data + klen, val, vlen);
+    if (vlen > 0) {
+        /* [M10] whole words: zero the padding of the last one. */
+        memset(bval(b) + ROUND8(vlen) - 8, 0, 8);
+        memcpy(bval(b), val, vlen);
+    }
     return b;
 }
 
@@ -295,6 +414,183 @@ inode_free_cb(struct rcu_head *rh)
     WEFT_RCU_CALLBACK_END();
 }
 
+/* [M8] Batches in flight: a slot per batch, process-wide (no allocation,
+ * so nothing to fail and nothing tied to a thread's lifetime). */
+#define BATCH_NODES 64u
+#define BATCH_FORCE 1024u
+#define BATCH_SLOTS 64u
+struct retire_batch {
+    struct rcu_head rh;
+    struct bnode *list;
+    long n;
+};
+static struct retire_batch batch_slot[BATCH_SLOTS];
+static _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t batch_busy;
+static __thread struct bnode *batch_list
+    __attribute__((tls_model("initial-exec")));
+static __thread unsigned batch_n __attribute__((tls_model("initial-exec")));
+
+/* [M9] */
+#if defined(__SANITIZE_ADDRESS__)
+#    define MAP_RECYCLE 0
+#elif defined(__has_feature)
+#    if __has_feature(address_sanitizer)
+#        define MAP_RECYCLE 0
+#    endif
+#endif
+#ifndef MAP_RECYCLE
+#    define MAP_RECYCLE 1
+#endif
+#define READY_MAX 8
+static _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t batch_ready;
+static __thread struct bnode *node_cache
+    __attribute__((tls_model("initial-exec")));
+
+static void
+batch_free_cb(struct rcu_head *rh)
+{
+    struct retire_batch *sl = node_of(rh, struct retire_batch, rh);
+    struct bnode *b, *next;
+    long n;
+
+    /* [M4]/[R5] after the grace period; [M8] after the slot's filler. */
+    WEFT_RCU_GP_DONE();
+    WEFT_HB_ACQUIRE(sl);
+    b = sl->list;
+    n = sl->n;
+    /* relaxed: a bound on cached memory, not a synchronisation. */
+    if (MAP_RECYCLE && __builtin_popcountll(atomic_load_explicit(
+                           &batch_ready, memory_order_relaxed)) < READY_MAX) {
+#ifdef WEFT_TSAN
+        /* [M4] after the retiring thread (for the next user of b). */
+        for (; b != NULL; b = b->retired_next)
+            WEFT_HB_ACQUIRE(b);
+#endif
+        /* [M7] relaxed: as below. */
+        atomic_fetch_sub_explicit(&retire_pending, n, memory_order_relaxed);
+        /* [M9] release: the grace period and our reads before the reuse;
+         * pairs with the acquire CAS in cache_pop(). */
+        atomic_fetch_or_explicit(&batch_ready, (uint64_t)1 << (sl - batch_slot),
+                                 memory_order_release);
+        /* [M6] */
+        WEFT_RCU_CALLBACK_END();
+        return;
+    }
+    for (; b != NULL; b = next) {
+        /* [M4] after the retiring thread. */
+        WEFT_HB_ACQUIRE(b);
+        next = b->retired_next;
+        weft__free(b);
+    }
+    /* [M7] relaxed: a bound on memory, not a synchronisation. */
+    atomic_fetch_sub_explicit(&retire_pending, n, memory_order_relaxed);
+    /* [M8] release: our reads of the slot before its next filler's writes;
+     * pairs with the acquire CAS in weft__map_retire_flush(). */
+    atomic_fetch_and_explicit(&batch_busy, ~((uint64_t)1 << (sl - batch_slot)),
+                              memory_order_release);
+    /* [M6] */
+    WEFT_RCU_CALLBACK_END();
+}
+
+/* [M8] Hand this thread's list to call_rcu through a free slot; false
+ * (and the list kept) when every slot is in flight. */
+static bool
+batch_try_flush(void)
+{
+    struct retire_batch *sl;
+    uint64_t busy;
+    unsigned i;
+
+    if (batch_list == NULL)
+        return true;
+    /* relaxed: a hint; the CAS below decides. */
+    busy = atomic_load_explicit(&batch_busy, memory_order_relaxed);
+    while (busy != ~(uint64_t)0) {
+        i = (unsigned)__builtin_ctzll(~busy);
+        /* [M8] acquire: the slot's previous callback is done with it;
+         * pairs with the release fetch_and in batch_free_cb(). */
+        if (atomic_compare_exchange_weak_explicit(
+                &batch_busy, &busy, busy | ((uint64_t)1 << i),
+                memory_order_acquire, memory_order_relaxed)) {
+            sl = &batch_slot[i];
+            sl->list = batch_list;
+            sl->n = (long)batch_n;
+            batch_list = NULL;
+            batch_n = 0;
+            /* [M8] the slot's contents before the callback's reads. */
+            WEFT_HB_RELEASE(sl);
+            urcu_qsbr_call_rcu(&sl->rh, batch_free_cb);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* [M8] The same, but never keeps the list: with every slot in flight
+ * (call_rcu's thread is behind), each node goes alone. From a registered
+ * thread (online or not). */
+void
+weft__map_retire_flush(void)
+{
+    struct bnode *b, *next;
+
+    if (batch_try_flush())
+        return;
+    b = batch_list;
+    batch_list = NULL;
+    batch_n = 0;
+    for (; b != NULL; b = next) {
+        next = b->retired_next; /* before call_rcu reuses the field */
+        urcu_qsbr_call_rcu(&b->rh, bnode_free_cb);
+    }
+}
+
+/* [M9] A small node from this thread's cache, refilled from a ready slot;
+ * NULL if none. Registered threads only (their cache is freed at exit). */
+static struct bnode *
+cache_pop(void)
+{
+    struct bnode *b = node_cache;
+    uint64_t ready, bit;
+    unsigned i;
+
+    if (b == NULL && MAP_RECYCLE && weft__rcu_tls.registered) {
+        /* relaxed: a hint; the CAS below decides. */
+        ready = atomic_load_explicit(&batch_ready, memory_order_relaxed);
+        while (ready != 0) {
+            i = (unsigned)__builtin_ctzll(ready);
+            bit = (uint64_t)1 << i;
+            /* [M9] acquire: pairs with batch_free_cb()'s release. */
+            if (atomic_compare_exchange_weak_explicit(
+                    &batch_ready, &ready, ready & ~bit, memory_order_acquire,
+                    memory_order_relaxed)) {
+                b = batch_slot[i].list;
+                /* [M8] release: our read of the slot before its next
+                 * filler's writes; pairs with the flush's acquire CAS. */
+                atomic_fetch_and_explicit(&batch_busy, ~bit,
+                                          memory_order_release);
+                break;
+            }
+        }
+    }
+    if (b != NULL)
+        node_cache = b->retired_next;
+    return b;
+}
+
+void
+weft__map_thread_exit(void)
+{
+    struct bnode *b, *next;
+
+    weft__map_retire_flush();
+    for (b = node_cache; b != NULL; b = next) {
+        next = b->retired_next;
+        weft__free(b);
+    }
+    node_cache = NULL;
+}
+
 /* Retire an unlinked node; call inside the read section. */
 static void
 retire(const struct weft_map *map, struct cds_lfht_node *n)
@@ -317,9 +613,38 @@ retire(const struct weft_map *map, struct cds_lfht_node *n)
         }
         /* [M4] */
         WEFT_HB_RELEASE(to_bnode(n));
-        urcu_qsbr_call_rcu(&to_bnode(n)->rh, bnode_free_cb);
+        if (!bnode_small(to_bnode(n))) {
+            urcu_qsbr_call_rcu(&to_bnode(n)->rh, bnode_free_cb);
+            retire_local++; /* [M7] */
+            return;
+        }
+        /* [M8] */
+        to_bnode(n)->retired_next = batch_list;
+        batch_list = to_bnode(n);
+        /* Full: hand it over; no slot free: retry at the next retire,
+         * up to BATCH_FORCE nodes. */
+        if (++batch_n >= BATCH_NODES && !batch_try_flush() &&
+            batch_n >= BATCH_FORCE)
+            weft__map_retire_flush();
     }
     retire_local++; /* [M7] */
+}
+
+/* [M11] Claim n's unlinking (byte maps: kill it, waiting out an in-place
+ * writer) and unlink it; false if another thread unlinks it. Inside the
+ * read section; the caller retires n on true. */
+static bool
+unlink_node(const struct weft_map *map, struct cds_lfht_node *n)
+{
+    int rc;
+
+    if (map->intrusive)
+        return cds_lfht_del(map->ht, n) == 0;
+    if (!mseq_kill(&to_bnode(n)->seq))
+        return false;
+    rc = cds_lfht_del(map->ht, n);
+    WEFT_ASSERT(rc == 0); /* [M11] only the killer unlinks */
+    return true;
 }
 
 /* ---- argument checks ---------------------------------------------------- */
@@ -422,7 +747,8 @@ map_clear(weft_map_t *map)
         return rc;
     cds_lfht_for_each(map->ht, &iter, n)
     {
-        if (cds_lfht_del(map->ht, n) == 0) {
+        /* [M11] */
+        if (unlink_node(map, n)) {
             retire(map, n);
             removed++;
         }
@@ -458,6 +784,7 @@ weft_map_destroy(weft_map_t *map)
         rc = map_clear(map);
         if (rc != 0)
             return rc;
+        weft__map_retire_flush(); /* [M8] */
         rc = weft__rcu_barrier();
         if (rc != 0)
             return rc;
@@ -516,8 +843,12 @@ weft_map_get(weft_map_t *map, const void *key, size_t klen, void *buf,
             *vlen = b->vlen;
         if (b->vlen > cap)
             rc = -EOVERFLOW;
-        else if (b->vlen > 0)
-            memcpy(buf, b->data + b->klen, b->vlen);
+        else if (b->vlen == 8)
+            bnode_read8(b, buf); /* [M10] */
+        else if (bnode_inplace(b))
+            bnode_read(b, buf); /* [M10] */
+        else
+            memcpy(buf, bval(b), b->vlen); /* [M3] immutable */
     }
     weft__rcu_read_exit();
     return rc;
@@ -541,6 +872,17 @@ weft_map_contains(weft_map_t *map, const void *key, size_t klen)
     return rc;
 }
 
+/* The value a callback looks at: [M10] a snapshot in snap (INPLACE_MAX
+ * bytes) for small values, [M3] the node's immutable bytes otherwise. */
+static inline const void *
+bnode_view(const struct bnode *b, uint64_t *snap)
+{
+    if (!bnode_inplace(b))
+        return bval(b);
+    bnode_read(b, snap);
+    return snap;
+}
+
 WEFT_API int
 weft_map_get_with(weft_map_t *map, const void *key, size_t klen,
                   weft_map_value_fn fn, void *ctx)
@@ -548,6 +890,7 @@ weft_map_get_with(weft_map_t *map, const void *key, size_t klen,
     struct probe p = {key, klen, map};
     struct cds_lfht_iter iter;
     struct cds_lfht_node *n;
+    uint64_t snap[INPLACE_MAX / 8];
     int rc = check_key(map, key, klen, false);
 
     if (rc != 0)
@@ -562,7 +905,7 @@ weft_map_get_with(weft_map_t *map, const void *key, size_t klen,
         rc = -ENOENT;
     } else {
         struct bnode *b = to_bnode(n);
-        rc = fn(ctx, b->data + b->klen, b->vlen);
+        rc = fn(ctx, bnode_view(b, snap), b->vlen);
     }
     weft__rcu_read_exit();
     return rc;
@@ -572,23 +915,15 @@ weft_map_get_with(weft_map_t *map, const void *key, size_t klen,
 
 enum put_mode { PUT_ANY, PUT_IF_ABSENT, PUT_IF_PRESENT };
 
+/* put_if_absent: one cds_lfht_add_unique, nothing to replace. */
 static int
-put_common(weft_map_t *map, const void *key, size_t klen, const void *val,
-           size_t vlen, enum put_mode mode, bool *replaced)
+put_absent(weft_map_t *map, const struct probe *p, unsigned long hash,
+           const void *val, size_t vlen)
 {
-    struct probe p = {key, klen, map};
-    unsigned long hash;
-    struct cds_lfht_iter iter;
     struct cds_lfht_node *old;
-    struct bnode *b;
-    int rc = check_key(map, key, klen, false);
+    struct bnode *b = bnode_new(p->key, p->klen, val, vlen);
+    int rc;
 
-    if (rc == 0)
-        rc = check_value(val, vlen);
-    if (rc != 0)
-        return rc;
-    hash = map_hash(map, key, klen);
-    b = bnode_new(key, klen, val, vlen);
     if (b == NULL)
         return -ENOMEM;
     rc = weft__rcu_read_enter();
@@ -598,44 +933,100 @@ put_common(weft_map_t *map, const void *key, size_t klen, const void *val,
     }
     /* [M1] the node is complete. */
     WEFT_HB_RELEASE(b);
-    switch (mode) {
-    case PUT_ANY:
-        old = cds_lfht_add_replace(map->ht, hash, map_match(map), &p, &b->lfn);
-        if (old != NULL)
-            retire(map, old);
-        if (replaced != NULL)
-            *replaced = old != NULL;
-        if (old == NULL)
-            weft_counter_add(map->count, 1);
-        break;
-    case PUT_IF_ABSENT:
-        old = cds_lfht_add_unique(map->ht, hash, map_match(map), &p, &b->lfn);
-        if (old != &b->lfn) {
-            weft__free(b); /* never published */
-            rc = WEFT_EEXIST;
-        } else {
-            weft_counter_add(map->count, 1);
-        }
-        break;
-    case PUT_IF_PRESENT:
-        for (;;) {
-            old = lookup(map, &p, hash, &iter);
-            if (old == NULL) {
-                weft__free(b); /* never published */
-                rc = -ENOENT;
-                break;
-            }
-            /* [M5] fails if old was unlinked since the lookup. */
-            if (cds_lfht_replace(map->ht, &iter, hash, map_match(map), &p,
-                                 &b->lfn) == 0) {
-                retire(map, old);
-                break;
-            }
-        }
-        break;
+    old = cds_lfht_add_unique(map->ht, hash, map_match(map), p, &b->lfn);
+    if (old != &b->lfn) {
+        weft__free(b); /* never published */
+        rc = WEFT_EEXIST;
+    } else {
+        weft_counter_add(map->count, 1);
     }
     weft__rcu_read_exit();
+    return rc;
+}
+
+/* One attempt of put / replace: 0 done, 1 retry, or an error. Inside the
+ * read section; *b is the new node once allocated (kept across retries). */
+static int
+put_once(weft_map_t *map, const struct probe *p, unsigned long hash,
+         const void *val, size_t vlen, enum put_mode mode, struct bnode **b,
+         bool *replaced)
+{
+    struct cds_lfht_iter iter;
+    struct cds_lfht_node *n = lookup(map, p, hash, &iter);
+    struct bnode *old = NULL;
+    uint32_t s;
+    int rc;
+
+    if (n == NULL && mode == PUT_IF_PRESENT)
+        return -ENOENT;
+    if (n != NULL) {
+        old = to_bnode(n);
+        if (bnode_inplace(old) && old->vlen == vlen) {
+            /* [M10] no new node: a DEAD one is being unlinked, look again. */
+            if (!mseq_write_begin(&old->seq, &s))
+                return 1;
+            mval_store(bval(old), val, vlen);
+            mseq_write_end(&old->seq, s);
+            *replaced = true;
+            return 0;
+        }
+    }
+    if (*b == NULL) {
+        *b = bnode_new(p->key, p->klen, val, vlen);
+        if (*b == NULL)
+            return -ENOMEM; /* before any change */
+        /* [M1] the node is complete. */
+        WEFT_HB_RELEASE(*b);
+    }
+    if (n == NULL) {
+        /* [M5] a node appeared meanwhile: look again. */
+        if (cds_lfht_add_unique(map->ht, hash, map_match(map), p, &(*b)->lfn) !=
+            &(*b)->lfn)
+            return 1;
+        weft_counter_add(map->count, 1);
+        *b = NULL;
+        return 0;
+    }
+    /* [M11] another thread unlinks old: look again. */
+    if (!mseq_kill(&old->seq))
+        return 1;
+    rc = cds_lfht_replace(map->ht, &iter, hash, map_match(map), p, &(*b)->lfn);
+    WEFT_ASSERT(rc == 0); /* [M11] only the killer unlinks */
+    retire(map, n);
+    *b = NULL;
+    *replaced = true;
+    return 0;
+}
+
+static int
+put_common(weft_map_t *map, const void *key, size_t klen, const void *val,
+           size_t vlen, enum put_mode mode, bool *replaced)
+{
+    struct probe p = {key, klen, map};
+    unsigned long hash;
+    struct bnode *b = NULL;
+    bool rep = false;
+    unsigned spins = 0;
+    int rc = check_key(map, key, klen, false);
+
+    if (rc == 0)
+        rc = check_value(val, vlen);
+    if (rc != 0)
+        return rc;
+    hash = map_hash(map, key, klen);
+    if (mode == PUT_IF_ABSENT)
+        return put_absent(map, &p, hash, val, vlen);
+    rc = weft__rcu_read_enter();
+    if (rc != 0)
+        return rc;
+    while ((rc = put_once(map, &p, hash, val, vlen, mode, &b, &rep)) == 1)
+        mseq_backoff(&spins);
+    if (b != NULL)
+        weft__free(b); /* never published */
+    weft__rcu_read_exit();
     retire_settle();
+    if (replaced != NULL && rc == 0)
+        *replaced = rep;
     return rc;
 }
 
@@ -668,6 +1059,7 @@ remove_common(weft_map_t *map, const void *key, size_t klen)
     unsigned long hash = map_hash(map, key, klen);
     struct cds_lfht_iter iter;
     struct cds_lfht_node *n;
+    unsigned spins = 0;
     int rc = weft__rcu_read_enter();
 
     if (rc != 0)
@@ -678,12 +1070,13 @@ remove_common(weft_map_t *map, const void *key, size_t klen)
             rc = -ENOENT;
             break;
         }
-        /* [M5] fails if someone else unlinked n first: look again. */
-        if (cds_lfht_del(map->ht, n) == 0) {
+        /* [M5] [M11] fails if someone else unlinks n: look again. */
+        if (unlink_node(map, n)) {
             retire(map, n);
             weft_counter_add(map->count, -1);
             break;
         }
+        mseq_backoff(&spins);
     }
     weft__rcu_read_exit();
     retire_settle();
@@ -706,12 +1099,28 @@ compute_once(weft_map_t *map, const struct probe *p, unsigned long hash,
     struct cds_lfht_iter iter;
     struct cds_lfht_node *n = lookup(map, p, hash, &iter), *won;
     struct bnode *old = n ? to_bnode(n) : NULL, *b;
-    const void *nv = NULL;
+    uint64_t snap[INPLACE_MAX / 8];
+    const void *ov = NULL, *nv = NULL;
     size_t nlen = 0;
+    uint32_t s = 0;
     int verdict;
 
-    verdict = fn(ctx, old ? old->data + old->klen : NULL, old ? old->vlen : 0,
-                 old != NULL, &nv, &nlen);
+    if (old != NULL) {
+        _Atomic uint32_t *seq = &old->seq;
+        if (bnode_inplace(old)) {
+            /* [M10] a snapshot, and the version it belongs to. */
+            do {
+                s = mseq_read_begin(seq);
+                mval_load(snap, bval(old), old->vlen);
+            } while (mseq_read_retry(seq, s));
+            ov = snap;
+        } else {
+            /* acquire: pairs with [S3] (no writer here: only DEAD). */
+            s = atomic_load_explicit(seq, memory_order_acquire);
+            ov = bval(old); /* [M3] immutable */
+        }
+    }
+    verdict = fn(ctx, ov, old ? old->vlen : 0, old != NULL, &nv, &nlen);
     if (verdict < 0)
         return verdict;
     switch (verdict) {
@@ -720,27 +1129,42 @@ compute_once(weft_map_t *map, const struct probe *p, unsigned long hash,
     case WEFT_MAP_DELETE:
         if (n == NULL)
             return 0;
-        /* [M5] */
-        if (cds_lfht_del(map->ht, n) != 0)
+        /* [M5] [M11] only if unchanged since the snapshot. */
+        if (!mseq_kill_from(&old->seq, s))
             return 1;
+        verdict = cds_lfht_del(map->ht, n);
+        WEFT_ASSERT(verdict == 0); /* [M11] only the killer unlinks */
         retire(map, n);
         weft_counter_add(map->count, -1);
         return 0;
     case WEFT_MAP_SET:
         if (check_value(nv, nlen) != 0)
             return -EINVAL;
+        if (old != NULL && bnode_inplace(old) && old->vlen == nlen) {
+            /* [M5] [M10] in place, only if unchanged since the snapshot.
+             * MUTANT 23: [M10] from whatever version is there now: a
+             * write that came after the snapshot is lost. */
+            if (WEFT_MUTANT(23) ? !mseq_write_begin(&old->seq, &s)
+                                : !mseq_write_begin_from(&old->seq, s))
+                return 1;
+            mval_store(bval(old), nv, nlen);
+            mseq_write_end(&old->seq, s);
+            return 0;
+        }
         b = bnode_new(p->key, p->klen, nv, nlen);
         if (b == NULL)
             return -ENOMEM;
         /* [M1] */
         WEFT_HB_RELEASE(b);
         if (n != NULL) {
-            /* [M5] */
-            if (cds_lfht_replace(map->ht, &iter, hash, map_match(map), p,
-                                 &b->lfn) != 0) {
+            /* [M5] [M11] only if unchanged since the snapshot. */
+            if (!mseq_kill_from(&old->seq, s)) {
                 weft__free(b); /* never published */
                 return 1;
             }
+            verdict = cds_lfht_replace(map->ht, &iter, hash, map_match(map), p,
+                                       &b->lfn);
+            WEFT_ASSERT(verdict == 0); /* [M11] only the killer unlinks */
             retire(map, n);
             return 0;
         }
@@ -763,6 +1187,7 @@ weft_map_compute(weft_map_t *map, const void *key, size_t klen,
 {
     struct probe p = {key, klen, map};
     unsigned long hash;
+    unsigned spins = 0;
     int rc = check_key(map, key, klen, false);
 
     if (rc != 0)
@@ -774,7 +1199,7 @@ weft_map_compute(weft_map_t *map, const void *key, size_t klen,
     if (rc != 0)
         return rc;
     while ((rc = compute_once(map, &p, hash, fn, ctx)) == 1)
-        ;
+        mseq_backoff(&spins);
     weft__rcu_read_exit();
     retire_settle();
     return rc;
@@ -785,6 +1210,7 @@ weft_map_foreach(weft_map_t *map, weft_map_entry_fn fn, void *ctx)
 {
     struct cds_lfht_iter iter;
     struct cds_lfht_node *n;
+    uint64_t snap[INPLACE_MAX / 8];
     int rc;
 
     if (map == NULL || fn == NULL)
@@ -799,7 +1225,7 @@ weft_map_foreach(weft_map_t *map, weft_map_entry_fn fn, void *ctx)
         struct bnode *b = to_bnode(n);
         /* [M2] */
         WEFT_HB_ACQUIRE(b);
-        rc = fn(ctx, b->data, b->klen, b->data + b->klen, b->vlen);
+        rc = fn(ctx, b->data, b->klen, bnode_view(b, snap), b->vlen);
         if (rc != 0)
             break;
     }

@@ -23,6 +23,8 @@
  *  12  queue.c  [E2] put: the blocked consumer is never woken
  *  21  map.c    [M4] byte-map node freed without a grace period
  *  22  map.c    [M4] intrusive node_free without a grace period
+ *  23  map.c    [M10] in-place compute writes over any version, not its
+ *               snapshot's (lost update)
  *  31  counter.c [C1] id returned to the free stack without id_lock
  *  41  future.c [F1] claim: CAS -> load + store (run twice / run+cancel)
  *  42  future.c [F2] completion exchange: acq_rel -> relaxed

@@ -90,6 +90,7 @@ rcu_thread_exit(void *arg)
     (void)arg;
     if (!t->registered)
         return;
+    weft__map_thread_exit();
     /* [R5] */
     WEFT_RCU_READER_END();
     urcu_qsbr_unregister_thread();
@@ -286,6 +287,7 @@ weft__rcu_worker_exit(void)
     struct weft__rcu_tls *t = &weft__rcu_tls;
 
     if (t->registered) {
+        weft__map_thread_exit();
         /* [R5] */
         WEFT_RCU_READER_END();
         urcu_qsbr_unregister_thread();

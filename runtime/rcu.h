@@ -76,6 +76,13 @@ void weft__rcu_fork_prepare(void);
 void weft__rcu_fork_parent(void);
 void weft__rcu_fork_child(void);
 
+/* map.c [M8]/[M9]: hand the calling thread's batch of retired nodes to
+ * call_rcu; at thread exit also free its cache of reusable nodes. rcu.c
+ * calls the latter before a thread unregisters, so nothing of a thread's
+ * outlives it. */
+void weft__map_retire_flush(void);
+void weft__map_thread_exit(void);
+
 /* Slow paths of the read section: register, go online / offline. */
 int weft__rcu_enter_slow(void);
 void weft__rcu_exit_slow(void);

@@ -42,6 +42,7 @@ declare -A bug=(
     [12]="queue [E2] put: consumer never woken"
     [21]="map [M4] byte node freed, no grace period"
     [22]="map [M4] node_free, no grace period"
+    [23]="map [M10] in-place compute, any version"
     [31]="counter [C1] id reuse without id_lock"
     [41]="future [F1] claim: CAS -> load+store"
     [42]="future [F2] completion: acq_rel -> relaxed"
@@ -59,6 +60,7 @@ declare -A catchers=(
     [12]="gcc:stress_wakeup:4:1"
     [21]="asan:stress_map:4:1"
     [22]="gcc:stress_map:4:1"
+    [23]="gcc:stress_map:4:1"
     [31]="tsan:stress_counter:4:1"
     [41]="gcc:stress_pool:4:1"
     [42]="tsan:stress_futures:4:1"
@@ -66,7 +68,7 @@ declare -A catchers=(
     [61]="tsan:stress_futures:4:1"
     [71]="tsan:stress_pool:4:1"
 )
-order="1 2 3 4 5 11 12 21 22 31 41 42 51 61 71"
+order="1 2 3 4 5 11 12 21 22 23 31 41 42 51 61 71"
 only=${WEFT_MUTATION_ONLY:-$order}
 declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
     [asan]="clang ASan")

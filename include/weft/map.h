@@ -6,8 +6,14 @@
  * Two kinds of map, chosen at creation:
  *  - byte maps (the default): keys and values are byte strings copied in;
  *    readers copy a value out (weft_map_get) or look at it in place under
- *    the read lock (weft_map_get_with). Updates are copy-on-write: a value
- *    is never modified in place, so readers never see a torn value.
+ *    the read lock (weft_map_get_with). A value of at most
+ *    WEFT_MAP_INPLACE_MAX bytes is rewritten in place when an update
+ *    brings a value of the same length (no allocation, no grace period):
+ *    readers copy such values out under a per-entry sequence counter and
+ *    retry when a write raced, and callbacks are given that copy. Longer
+ *    values, and updates that change a value's length, are copy-on-write
+ *    (a new entry replaces the old). Either way readers never see a torn
+ *    value.
  *  - intrusive maps (opts.node_eq set): the caller embeds a
  *    struct weft_map_node in its own objects (zero copy); the map hands a
  *    removed or replaced object back through opts.node_free once no reader
@@ -56,8 +62,10 @@ extern "C" {
 
 typedef struct weft_map weft_map_t;
 
-#define WEFT_MAP_KEY_MAX   ((size_t)65535)   /* bytes */
-#define WEFT_MAP_VALUE_MAX ((size_t)1 << 30) /* bytes */
+#define WEFT_MAP_KEY_MAX     ((size_t)65535)   /* bytes */
+#define WEFT_MAP_VALUE_MAX   ((size_t)1 << 30) /* bytes */
+/* Values up to this many bytes are updated in place (same length). */
+#define WEFT_MAP_INPLACE_MAX ((size_t)64)
 
 /* A hash of a key: any 64-bit function; equal keys must hash equal. */
 typedef uint64_t (*weft_map_hash_fn)(const void *key, size_t klen, void *ctx);
@@ -138,18 +146,23 @@ WEFT_API int weft_map_contains(weft_map_t *map, const void *key, size_t klen);
 typedef int (*weft_map_value_fn)(void *ctx, const void *value, size_t vlen);
 
 /*
- * weft_map_get_with() - call fn(ctx, value, vlen) on key's value in place
- * (zero copy), inside the read section. The pointer is valid only during
- * the call. fn must not block (see the header comment).
+ * weft_map_get_with() - call fn(ctx, value, vlen) on key's value, inside
+ * the read section. The pointer is valid only during the call, and what it
+ * shows never changes during the call: a value of at most
+ * WEFT_MAP_INPLACE_MAX bytes is a private snapshot (a consistent copy of
+ * one version, taken before the call; updates made meanwhile, even by fn
+ * itself, are not seen); a longer value is the entry's own immutable bytes
+ * (zero copy). fn must not block (see the header comment).
  * Return: fn's return value; -ENOENT (absent: fn not called); -EINVAL.
  */
 WEFT_API int weft_map_get_with(weft_map_t *map, const void *key, size_t klen,
                                weft_map_value_fn fn, void *ctx);
 
 /*
- * weft_map_put() - set key to value (insert, or replace the old value,
- * which is freed after a grace period). *replaced (may be NULL) tells
- * which happened.
+ * weft_map_put() - set key to value (insert, or replace the old value:
+ * in place if both have the same length of at most WEFT_MAP_INPLACE_MAX
+ * bytes, else by a new entry, the old one freed after a grace period).
+ * *replaced (may be NULL) tells which happened.
  * Return: 0; -ENOMEM (the map is unchanged); -EINVAL.
  * Ordering: the copy of value happens-before any get that sees it.
  * Thread safety: any number of threads; concurrent puts of one key are
@@ -183,7 +196,9 @@ enum weft_map_verdict {
 
 /*
  * A compute function: old is the current value (NULL and old_len 0 with
- * present false if the key is absent). To set, point *new_value at
+ * present false if the key is absent), a snapshot as in
+ * weft_map_get_with(); the verdict is applied only if the key still holds
+ * that version. To set, point *new_value at
  * new_len bytes that stay valid until weft_map_compute() returns (in ctx,
  * or inside old) and return WEFT_MAP_SET; the map copies them.
  */
@@ -214,7 +229,8 @@ typedef int (*weft_map_entry_fn)(void *ctx, const void *key, size_t klen,
  * inside one read section (fn must not block; a long walk delays grace
  * periods). Safe against concurrent updates: an entry present for the
  * whole walk is visited exactly once (a concurrently replaced one is
- * seen with its old or its new value, once); entries added or removed
+ * seen with its old or its new value, once; values are shown as in
+ * weft_map_get_with()); entries added or removed
  * during the walk may or may not be visited.
  * Return: 0, or fn's first nonzero return; -EINVAL.
  */

@@ -365,6 +365,67 @@ START_TEST(test_map_callbacks)
 }
 END_TEST
 
+/* [M10] Updates of the same length rewrite the value in place; other
+ * lengths replace the node. Either way a get_with callback's view of the
+ * value does not change under it, even when it updates the key itself. */
+struct inplace_ctx {
+    weft_map_t *m;
+    size_t len;
+    unsigned char seen[100];
+};
+
+static int
+update_inside(void *ctx, const void *v, size_t n)
+{
+    struct inplace_ctx *c = ctx;
+    unsigned char nv[100];
+
+    ck_assert_uint_eq(n, c->len);
+    memcpy(c->seen, v, n);
+    memset(nv, 0xee, sizeof(nv));
+    ck_assert_int_eq(weft_map_put(c->m, "key", 3, nv, n, NULL), 0);
+    ck_assert_int_eq(memcmp(v, c->seen, n), 0); /* unchanged view */
+    return 3;
+}
+
+START_TEST(test_map_inplace)
+{
+    static const size_t lens[] = {0, 1, 7, 8, 9, 16, 63, 64, 65, 100};
+    weft_map_t *m = new_map();
+    unsigned char v[100], buf[100];
+    size_t n;
+    bool rep = false;
+
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        size_t len = lens[i];
+        struct inplace_ctx c = {m, len, {0}};
+        for (int round = 0; round < 3; round++) {
+            memset(v, 'a' + round + (int)i, sizeof(v));
+            ck_assert_int_eq(weft_map_put(m, "key", 3, v, len, &rep), 0);
+            ck_assert(rep == (i > 0 || round > 0));
+            n = 999;
+            ck_assert_int_eq(weft_map_get(m, "key", 3, buf, len, &n), 0);
+            ck_assert_uint_eq(n, len);
+            ck_assert_int_eq(memcmp(buf, v, len), 0);
+            ck_assert_uint_eq(map_len(m), 1);
+        }
+        memset(v, 'z', sizeof(v));
+        ck_assert_int_eq(weft_map_replace(m, "key", 3, v, len), 0);
+        ck_assert_int_eq(weft_map_get(m, "key", 3, buf, sizeof(buf), &n), 0);
+        ck_assert_int_eq(memcmp(buf, v, len), 0);
+        ck_assert_int_eq(weft_map_get_with(m, "key", 3, update_inside, &c), 3);
+        ck_assert_int_eq(memcmp(c.seen, v, len), 0);
+        memset(v, 0xee, sizeof(v));
+        ck_assert_int_eq(weft_map_get(m, "key", 3, buf, sizeof(buf), &n), 0);
+        ck_assert_uint_eq(n, len);
+        ck_assert_int_eq(memcmp(buf, v, len), 0);
+    }
+    ck_assert_int_eq(weft_map_remove(m, "key", 3), 0);
+    ck_assert_uint_eq(map_len(m), 0);
+    ck_assert_int_eq(weft_map_destroy(m), 0);
+}
+END_TEST
+
 /* Map calls that are not allowed from inside a callback say so. */
 static int
 nested_value(void *ctx, const void *v, size_t n)
@@ -854,6 +915,7 @@ map_suite(void)
     tcase_add_test(tc, test_map_bad_input);
     tcase_add_test(tc, test_map_enomem);
     tcase_add_test(tc, test_map_callbacks);
+    tcase_add_test(tc, test_map_inplace);
     tcase_add_test(tc, test_map_nested_calls);
     tcase_add_test(tc, test_map_model);
     tcase_add_test(tc, test_map_custom_hash_eq);
