@@ -5,7 +5,7 @@
  * Where a worker looks for work, in order: its own deque (LIFO), its own
  * ring in every outside thread's lane (FIFO), then random victims' deques
  * (oldest first) and the other rings of the lanes. After `spin` empty
- * rounds it parks (park.c).
+ * rounds it parks (park.c), where one worker per pool may spin first.
  *
  * Shutdown protocol (weft_pool_shutdown):
  * [S1] state = CLOSED (seq_cst): outside submissions now fail; lane.c waits
@@ -314,7 +314,8 @@ read_opts(const struct weft_pool_opts *opts, struct weft_pool_opts *o)
         o->workers = cpus_available();
     if (o->workers > WEFT_POOL_MAX_WORKERS ||
         o->victim > WEFT_VICTIM_LAST_SUCCESS || o->steal > WEFT_STEAL_HALF ||
-        o->order > WEFT_ORDER_FIFO)
+        o->order > WEFT_ORDER_FIFO || o->idle > WEFT_IDLE_SPIN ||
+        o->idle_spin_ns > WEFT_IDLE_SPIN_MAX_NS)
         return -EINVAL;
     return 0;
 }
@@ -453,6 +454,9 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
     pool->order = o.order;
     pool->spin_yield = o.spin_yield != 0;
     pool->park_timeout_ns = o.park_timeout_ns;
+    pool->idle_policy = o.idle;
+    pool->idle_spin_ns =
+        o.idle_spin_ns ? o.idle_spin_ns : WEFT_IDLE_SPIN_DEFAULT_NS;
     pool->victim_fn = o.victim_fn;
     pool->victim_ctx = o.victim_ctx;
     snprintf(pool->name, sizeof(pool->name), "%s", o.name ? o.name : "pool");
