@@ -101,11 +101,17 @@ gap_sample(struct weft_pool *pool, uint64_t gap)
                           memory_order_relaxed);
 }
 
-/* Spin until woken [P3] (true) or `until` passes (false). */
+/* Off the CPU this long between two looks: the machine is oversubscribed,
+ * and a spinning (runnable) worker would start the next task only when the
+ * scheduler gets back to it; a sleeper is woken, and scheduled, at once. */
+#define OVERSUBSCRIBED_NS 100000u
+
+/* Spin until woken [P3] (true), `until` passes or the worker was kept off
+ * the CPU (false). */
 static bool
 spin_wait(struct weft__worker *self, uint64_t until)
 {
-    uint64_t now, next_yield = 0;
+    uint64_t now, last = weft_now_ns(), next_yield = last + 50000;
 
     for (unsigned i = 1;; i++) {
         /* [P3] acquire: pairs with the release exchange in wake_worker(). */
@@ -116,8 +122,9 @@ spin_wait(struct weft__worker *self, uint64_t until)
         if (i % 32 != 0)
             continue;
         now = weft_now_ns();
-        if (now >= until)
+        if (now >= until || now - last > OVERSUBSCRIBED_NS)
             return false;
+        last = now;
         /* Let a runnable thread (the submitter, perhaps) have this core. */
         if (self->pool->spin_yield || now >= next_yield) {
             sched_yield();

@@ -217,18 +217,25 @@ weft__find_and_run(struct weft__worker *self)
     return true;
 }
 
-/* One idle round: back off before looking again. */
-static void
+/* One idle round: back off before looking again. False if the worker was
+ * kept off the CPU in a yield: the machine is oversubscribed, and a worker
+ * that stays runnable would start the next task only when the scheduler
+ * gets back to it, so it should park (and be woken) now. */
+static bool
 idle_round(struct weft_pool *pool, unsigned rounds)
 {
+    uint64_t t0;
+
     /* A worker polling a lane too often pulls the producer's cache line
      * away on every item: pause in between, yield now and then. */
     if (pool->spin_yield || rounds % 8 == 0) {
+        t0 = weft_now_ns();
         sched_yield();
-        return;
+        return weft_now_ns() - t0 < 100000;
     }
     for (unsigned k = 0; k < 16; k++)
         WEFT_CPU_RELAX();
+    return true;
 }
 
 static void *
@@ -263,9 +270,7 @@ worker_main(void *arg)
             !weft__work_visible(pool))
             break;
         t0 = WEFT_STATS ? weft_now_ns() : 0;
-        if (++rounds < pool->spin) {
-            idle_round(pool, rounds);
-        } else {
+        if (++rounds >= pool->spin || !idle_round(pool, rounds)) {
             rounds = 0;
             weft__park(self);
         }
