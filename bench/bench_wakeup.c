@@ -127,8 +127,8 @@ main(void)
         for (k = 0; k < 3; k++) {
             snprintf(params, sizeof(params), "threads=%u,%s", threads[i],
                      pn[k]);
-            bench_emit("wakeup", params, sys,
-                       (double)pct(lat, n, ps[k]) / 1e3, "us", "lower");
+            bench_emit("wakeup", params, sys, (double)pct(lat, n, ps[k]) / 1e3,
+                       "us", "lower");
         }
         snprintf(params, sizeof(params), "threads=%u,cpu", threads[i]);
         bench_emit("wakeup", params, sys,

@@ -94,8 +94,9 @@ gap_sample(struct weft_pool *pool, uint64_t gap)
         gap = max;
     if (gap == 0)
         gap = 1;
-    ewma = ewma == 0 ? gap
-                     : (uint64_t)((int64_t)ewma + ((int64_t)gap - (int64_t)ewma) / 8);
+    ewma = ewma == 0
+               ? gap
+               : (uint64_t)((int64_t)ewma + ((int64_t)gap - (int64_t)ewma) / 8);
     /* relaxed: a statistic [P4]. */
     atomic_store_explicit(&pool->gap_ewma, ewma ? ewma : 1,
                           memory_order_relaxed);
@@ -148,10 +149,9 @@ weft__park(struct weft__worker *self)
      * the adaptive policy takes the role even for a window of 0, to keep
      * sampling the gaps. */
     if (pool->idle_policy != WEFT_IDLE_PARK &&
-        atomic_compare_exchange_strong_explicit(&pool->spinner, &none,
-                                                self->id + 1,
-                                                memory_order_relaxed,
-                                                memory_order_relaxed)) {
+        atomic_compare_exchange_strong_explicit(
+            &pool->spinner, &none, self->id + 1, memory_order_relaxed,
+            memory_order_relaxed)) {
         spinner = true;
         window = spin_window(pool);
         t_idle = weft_now_ns();
@@ -256,9 +256,9 @@ weft__wake_one(struct weft_pool *pool)
 
         while (m & bit) {
             /* [P2] seq_cst: claim exactly this idle worker. */
-            if (atomic_compare_exchange_weak_explicit(
-                    word, &m, m & ~bit, memory_order_seq_cst,
-                    memory_order_relaxed)) {
+            if (atomic_compare_exchange_weak_explicit(word, &m, m & ~bit,
+                                                      memory_order_seq_cst,
+                                                      memory_order_relaxed)) {
                 wake_worker(pool, sp - 1);
                 return;
             }

@@ -79,7 +79,7 @@ enum weft_idle_policy {
 /* The default cap of the spin window (opts.idle_spin_ns = 0). */
 #define WEFT_IDLE_SPIN_DEFAULT_NS 2000000u
 /* The largest idle_spin_ns accepted (larger: -EINVAL). */
-#define WEFT_IDLE_SPIN_MAX_NS 100000000u
+#define WEFT_IDLE_SPIN_MAX_NS     100000000u
 
 /*
  * A victim chooser for experiments: return the index of the worker to
@@ -114,10 +114,10 @@ struct weft_pool_opts {
      * window; 0: WEFT_IDLE_SPIN_DEFAULT_NS; at most WEFT_IDLE_SPIN_MAX_NS. */
     uint64_t idle_spin_ns;
 };
-#define WEFT_POOL_OPTS_INIT                                                 \
-    {                                                                       \
+#define WEFT_POOL_OPTS_INIT                                                   \
+    {                                                                         \
         sizeof(struct weft_pool_opts), 0, 0, NULL, 0, 0, 0, 0, 0, NULL, NULL, \
-            0, 0                                                            \
+            0, 0                                                              \
     }
 
 /* The most workers one pool may have. */
