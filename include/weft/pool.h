@@ -51,7 +51,8 @@ enum weft_order_policy {
  * (opts.idle). At most one worker per pool spins; the others sleep on a
  * futex at once. A spinning worker watches only its own wake-up word (it
  * does not poll the queues), pauses, and calls sched_yield() every ~50 us
- * so that an oversubscribed machine still runs the submitter.
+ * so that an oversubscribed machine still runs the submitter; a worker kept
+ * off the CPU for over 100 us (in a yield or while spinning) parks at once.
  *
  * The trade-off: waking a sleeping worker costs a futex wake plus a
  * context switch (~5 us on a 2-core VM, tens of us under load); a spinning
