@@ -29,6 +29,7 @@
  *  41  future.c [F1] claim: CAS -> load + store (run twice / run+cancel)
  *  42  future.c [F2] completion exchange: acq_rel -> relaxed
  *  51  park.c   [P1] the re-check for work before sleeping dropped
+ *  52  park.c   [P3] spinner -> sleeper by a plain store, not the CAS
  *  61  waitset.c [W1] completion push CAS: seq_cst -> relaxed
  *  71  lane.c   [L3] new lane published with relaxed stores
  */

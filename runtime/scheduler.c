@@ -5,7 +5,7 @@
  * Where a worker looks for work, in order: its own deque (LIFO), its own
  * ring in every outside thread's lane (FIFO), then random victims' deques
  * (oldest first) and the other rings of the lanes. After `spin` empty
- * rounds it parks (park.c).
+ * rounds it parks (park.c), where one worker per pool may spin first.
  *
  * Shutdown protocol (weft_pool_shutdown):
  * [S1] state = CLOSED (seq_cst): outside submissions now fail; lane.c waits
@@ -285,18 +285,25 @@ weft__find_and_run(struct weft__worker *self)
     return true;
 }
 
-/* One idle round: back off before looking again. */
-static void
+/* One idle round: back off before looking again. False if the worker was
+ * kept off the CPU in a yield: the machine is oversubscribed, and a worker
+ * that stays runnable would start the next task only when the scheduler
+ * gets back to it, so it should park (and be woken) now. */
+static bool
 idle_round(struct weft_pool *pool, unsigned rounds)
 {
+    uint64_t t0;
+
     /* A worker polling a lane too often pulls the producer's cache line
      * away on every item: pause in between, yield now and then. */
     if (pool->spin_yield || rounds % 8 == 0) {
+        t0 = weft_now_ns();
         sched_yield();
-        return;
+        return weft_now_ns() - t0 < 100000;
     }
     for (unsigned k = 0; k < 16; k++)
         WEFT_CPU_RELAX();
+    return true;
 }
 
 static void *
@@ -331,9 +338,7 @@ worker_main(void *arg)
             !weft__work_visible(pool))
             break;
         t0 = WEFT_STATS ? weft_now_ns() : 0;
-        if (++rounds < pool->spin) {
-            idle_round(pool, rounds);
-        } else {
+        if (++rounds >= pool->spin || !idle_round(pool, rounds)) {
             rounds = 0;
             weft__park(self);
         }
@@ -382,7 +387,8 @@ read_opts(const struct weft_pool_opts *opts, struct weft_pool_opts *o)
         o->workers = cpus_available();
     if (o->workers > WEFT_POOL_MAX_WORKERS ||
         o->victim > WEFT_VICTIM_LAST_SUCCESS || o->steal > WEFT_STEAL_HALF ||
-        o->order > WEFT_ORDER_FIFO)
+        o->order > WEFT_ORDER_FIFO || o->idle > WEFT_IDLE_SPIN ||
+        o->idle_spin_ns > WEFT_IDLE_SPIN_MAX_NS)
         return -EINVAL;
     return 0;
 }
@@ -521,6 +527,9 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
     pool->order = o.order;
     pool->spin_yield = o.spin_yield != 0;
     pool->park_timeout_ns = o.park_timeout_ns;
+    pool->idle_policy = o.idle;
+    pool->idle_spin_ns =
+        o.idle_spin_ns ? o.idle_spin_ns : WEFT_IDLE_SPIN_DEFAULT_NS;
     pool->victim_fn = o.victim_fn;
     pool->victim_ctx = o.victim_ctx;
     snprintf(pool->name, sizeof(pool->name), "%s", o.name ? o.name : "pool");

@@ -246,7 +246,7 @@ weft_pool_trace_start(weft_pool_t *pool, const char *path)
     for (unsigned w = 0; w < pool->nworkers; w++) {
         /* relaxed: a snapshot; a worker waking now writes its unpark. */
         if (atomic_load_explicit(&pool->workers[w].parked,
-                                 memory_order_relaxed) != 0) {
+                                 memory_order_relaxed) == WEFT__PARK_SLEEPING) {
             fprintf(tr->file,
                     ",\n{\"name\":\"parked\",\"ph\":\"B\",\"ts\":0.000,"
                     "\"pid\":%llu,\"tid\":%u}",

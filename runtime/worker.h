@@ -35,7 +35,7 @@ struct weft__worker {
     pthread_t thread;
     unsigned last_victim; /* owner-only: victim policies */
     bool woke;            /* owner-only: just back from a park */
-    /* 1 while parked; the waker stores 0 (futex word, park.c). */
+    /* WEFT__PARK_*: the futex word the waker sets to AWAKE (park.c). */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t parked;
     /* Owner-written counters (stat.h), on lines of their own. */
     _Alignas(WEFT_PAD_ALIGN) struct weft__stats stats;
@@ -49,6 +49,8 @@ struct weft_pool {
     unsigned victim, steal, order;
     bool spin_yield;
     uint64_t park_timeout_ns;
+    unsigned idle_policy;  /* enum weft_idle_policy */
+    uint64_t idle_spin_ns; /* adaptive: the cap; fixed: the window */
     weft_victim_fn victim_fn;
     void *victim_ctx;
     char name[16];
@@ -57,6 +59,11 @@ struct weft_pool {
     /* Idle workers: a bit each, and their count (park.c). */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t idle[WEFT_IDLE_WORDS];
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t nidle;
+    /* The spinning worker's id + 1, or 0: at most one spins (park.c). */
+    _Atomic uint32_t spinner;
+    /* Adaptive idle policy: EWMA of idle gaps in ns, 0 before the first
+     * sample (park.c). */
+    _Atomic uint64_t gap_ewma;
 
     /* 1: outside submissions refused; 2: workers exit when out of work. */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state;
@@ -78,6 +85,13 @@ struct weft_pool {
     struct weft__lane *shared_lane; /* MPMC, for threads beyond the lanes */
     pthread_mutex_t lane_lock;      /* lane claim/release: slow path only */
     struct weft__tracer *tracer;    /* trace.c; NULL until first traced */
+};
+
+/* A worker's parked word (park.c [P3]). */
+enum {
+    WEFT__PARK_AWAKE = 0,    /* running, or woken */
+    WEFT__PARK_SLEEPING = 1, /* in (or on its way into) futex_wait */
+    WEFT__PARK_SPINNING = 2  /* idle bit set, polling the word, no syscall */
 };
 
 enum { WEFT_POOL_RUNNING = 0, WEFT_POOL_CLOSED = 1, WEFT_POOL_EXIT = 2 };

@@ -47,6 +47,7 @@ declare -A bug=(
     [41]="future [F1] claim: CAS -> load+store"
     [42]="future [F2] completion: acq_rel -> relaxed"
     [51]="park [P1] re-check before sleeping dropped"
+    [52]="park [P3] spinner -> sleeper CAS is a store"
     [61]="waitset [W1] completion push: -> relaxed"
     [71]="lane [L3] new lane published relaxed"
 )
@@ -65,10 +66,11 @@ declare -A catchers=(
     [41]="gcc:stress_pool:4:1"
     [42]="tsan:stress_futures:4:1"
     [51]="gcc:stress_wakeup:8:2"
+    [52]="gcc:stress_wakeup:8:2"
     [61]="tsan:stress_futures:4:1"
     [71]="tsan:stress_pool:4:1"
 )
-order="1 2 3 4 5 11 12 21 22 23 31 41 42 51 61 71"
+order="1 2 3 4 5 11 12 21 22 23 31 41 42 51 52 61 71"
 only=${WEFT_MUTATION_ONLY:-$order}
 declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
     [asan]="clang ASan")

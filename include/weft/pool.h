@@ -5,7 +5,8 @@
  * A pool owns N worker threads. Each has its own Chase-Lev deque; threads
  * outside the pool submit through per-thread lanes of ck_ring (together the
  * pool's MPMC injection queue). Idle workers spin briefly, then park on a
- * futex: an idle pool uses no CPU.
+ * futex; by default one of them keeps spinning while recent idle gaps were
+ * short (enum weft_idle_policy): a pool idle for 10 ms uses no CPU.
  *
  * Thread safety: every function may run concurrently on the same pool from
  * any threads, except weft_pool_destroy() (sole use, once) and the
@@ -46,6 +47,42 @@ enum weft_order_policy {
 };
 
 /*
+ * What an idle worker does once its `spin` idle rounds found nothing
+ * (opts.idle). At most one worker per pool spins; the others sleep on a
+ * futex at once. A spinning worker watches only its own wake-up word (it
+ * does not poll the queues), pauses, and calls sched_yield() every ~50 us
+ * so that an oversubscribed machine still runs the submitter; a worker kept
+ * off the CPU for over 100 us (in a yield or while spinning) parks at once.
+ *
+ * The trade-off: waking a sleeping worker costs a futex wake plus a
+ * context switch (~5 us on a 2-core VM, tens of us under load); a spinning
+ * worker starts a submitted task in well under a microsecond, at the price
+ * of up to one core of CPU while it spins.
+ */
+enum weft_idle_policy {
+    /*
+     * The default. The spin window is learned per pool: an EWMA of how long
+     * idle gaps lasted (entering idle -> woken by new work). While gaps are
+     * short, one worker spins for up to 2x the average gap, capped at
+     * idle_spin_ns (default WEFT_IDLE_SPIN_DEFAULT_NS, 2 ms); when they
+     * average more than the cap it sleeps at once. Cost: a pool fed one
+     * task per ms keeps one core busy; an idle pool stops spinning within
+     * the cap (no CPU once idle for 10 ms).
+     */
+    WEFT_IDLE_ADAPTIVE = 0,
+    /* Sleep at once: no CPU while idle, a futex wake-up per task. */
+    WEFT_IDLE_PARK = 1,
+    /* One worker always spins idle_spin_ns (0: the default) before it
+     * sleeps, whatever the gaps: up to that much CPU per idle period. */
+    WEFT_IDLE_SPIN = 2
+};
+
+/* The default cap of the spin window (opts.idle_spin_ns = 0). */
+#define WEFT_IDLE_SPIN_DEFAULT_NS 2000000u
+/* The largest idle_spin_ns accepted (larger: -EINVAL). */
+#define WEFT_IDLE_SPIN_MAX_NS     100000000u
+
+/*
  * A victim chooser for experiments: return the index of the worker to
  * steal from on this attempt (attempt counts from 0 within one search), or
  * a value >= nworkers to stop searching. Called on the thief's thread; must
@@ -72,10 +109,16 @@ struct weft_pool_opts {
     uint64_t park_timeout_ns; /* 0: parked until woken; else look again */
     weft_victim_fn victim_fn; /* NULL: use `victim` */
     void *victim_ctx;
+    /* Idle strategy after the `spin` rounds (enum weft_idle_policy). */
+    unsigned idle;
+    /* WEFT_IDLE_ADAPTIVE: the spin window's cap; WEFT_IDLE_SPIN: the
+     * window; 0: WEFT_IDLE_SPIN_DEFAULT_NS; at most WEFT_IDLE_SPIN_MAX_NS. */
+    uint64_t idle_spin_ns;
 };
-#define WEFT_POOL_OPTS_INIT                                                  \
-    {                                                                        \
-        sizeof(struct weft_pool_opts), 0, 0, NULL, 0, 0, 0, 0, 0, NULL, NULL \
+#define WEFT_POOL_OPTS_INIT                                                   \
+    {                                                                         \
+        sizeof(struct weft_pool_opts), 0, 0, NULL, 0, 0, 0, 0, 0, NULL, NULL, \
+            0, 0                                                              \
     }
 
 /* The most workers one pool may have. */
@@ -84,7 +127,8 @@ struct weft_pool_opts {
 /*
  * weft_pool_create() - start a pool. opts may be NULL (all defaults).
  * Return: 0; -EINVAL (NULL out, opts->size too small, workers above
- * WEFT_POOL_MAX_WORKERS, an unknown policy value); -ENOMEM; -EAGAIN
+ * WEFT_POOL_MAX_WORKERS, an unknown policy value, idle_spin_ns above
+ * WEFT_IDLE_SPIN_MAX_NS); -ENOMEM; -EAGAIN
  * (threads could not be created).
  * Ownership: on 0, *out must be passed to weft_pool_destroy() once. opts
  * and opts->name are copied; opts->victim_ctx is borrowed for the pool's

@@ -156,16 +156,19 @@ static const struct policy {
     unsigned victim, steal, order, spin_yield;
     uint64_t park_timeout_ns;
     bool chooser;
+    unsigned idle;
+    uint64_t idle_spin_ns;
     const char *name;
 } policies[] = {
     {WEFT_VICTIM_RANDOM, WEFT_STEAL_ONE, WEFT_ORDER_LIFO, 0, 0, false,
-     "random/one/lifo"},
+     WEFT_IDLE_ADAPTIVE, 0, "random/one/lifo"},
     {WEFT_VICTIM_ROUND_ROBIN, WEFT_STEAL_HALF, WEFT_ORDER_FIFO, 1, 0, false,
-     "round-robin/half/fifo/yield"},
+     WEFT_IDLE_SPIN, 20000, "round-robin/half/fifo/yield/spin-20us"},
     {WEFT_VICTIM_LAST_SUCCESS, WEFT_STEAL_HALF, WEFT_ORDER_LIFO, 0,
-     WEFT_NS_PER_MS, false, "last-success/half/lifo/park-1ms"},
+     WEFT_NS_PER_MS, false, WEFT_IDLE_PARK, 0,
+     "last-success/half/lifo/park-1ms/park-only"},
     {WEFT_VICTIM_RANDOM, WEFT_STEAL_ONE, WEFT_ORDER_FIFO, 0, 0, true,
-     "user-chooser/one/fifo"},
+     WEFT_IDLE_ADAPTIVE, 0, "user-chooser/one/fifo"},
 };
 
 static int
@@ -185,6 +188,8 @@ run(unsigned workers, int threads, uint64_t seed, const struct policy *pol)
     o.order = pol->order;
     o.spin_yield = pol->spin_yield;
     o.park_timeout_ns = pol->park_timeout_ns;
+    o.idle = pol->idle;
+    o.idle_spin_ns = pol->idle_spin_ns;
     o.victim_fn = pol->chooser ? next_victim : NULL;
     ASSERT_EQ(weft_pool_create(&o, &pool), 0);
     for (int i = 0; i < threads; i++) {

@@ -11,12 +11,14 @@
  *    other submission can wake a worker that missed it); workers park
  *    after one idle round; a random pause before each submit, so that
  *    submissions land anywhere on a worker's way to sleep (park.c
- *    [P1]/[W1]).
+ *    [P1]/[W1]). The pools take the idle policies in turn: adaptive, a
+ *    fixed 1 us spin (a spinner turns sleeper all the time: [P3]), and
+ *    park-only.
  *  - queue: pairs of threads ping-pong one token through two capacity-1
  *    FIFO queues with blocking put/get (queue.c, syncwait.h [E1]/[E2]).
  * Also checked: every task ran once and returned its argument, every token
  * came back in order.
- * This is a catcher of tests/mutation.sh (mutants 12 and 51).
+ * This is a catcher of tests/mutation.sh (mutants 12, 51 and 52).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -109,7 +111,11 @@ phase_pool(unsigned workers, unsigned npools)
     o.workers = workers;
     o.spin = 1; /* park after one idle round: as many parks as possible */
     for (unsigned i = 0; i < npools; i++) {
+        static const unsigned policy[] = {WEFT_IDLE_ADAPTIVE, WEFT_IDLE_SPIN,
+                                          WEFT_IDLE_PARK};
         c[i].id = i;
+        o.idle = policy[i % 3];
+        o.idle_spin_ns = o.idle == WEFT_IDLE_SPIN ? 1000 : 0;
         ASSERT_EQ(weft_pool_create(&o, &c[i].pool), 0);
         ASSERT_EQ(pthread_create(&th[i], NULL, submitter, &c[i]), 0);
     }

@@ -161,6 +161,14 @@ START_TEST(pool_h)
     o.steal = 0;
     o.order = 99;
     CASE(weft_pool_create(&o, &p), -EINVAL);
+    o.order = 0;
+    o.idle = WEFT_IDLE_SPIN + 1;
+    CASE(weft_pool_create(&o, &p), -EINVAL);
+    o.idle = WEFT_IDLE_SPIN;
+    o.idle_spin_ns = (uint64_t)WEFT_IDLE_SPIN_MAX_NS + 1;
+    CASE(weft_pool_create(&o, &p), -EINVAL);
+    o.idle = 0;
+    o.idle_spin_ns = 0;
     CASE(weft_pool_destroy(NULL), -EINVAL);
     CASE(weft_pool_shutdown(NULL, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER),
          -EINVAL);

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include <weft.h>
 
 #include "weft_test.h"
@@ -350,6 +351,59 @@ START_TEST(one_thread_many_pools)
 }
 END_TEST
 
+static void
+sleep_ms(void)
+{
+    struct timespec ts = {0, 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+static int
+echo(void *arg, void **result)
+{
+    *result = arg;
+    return 0;
+}
+
+/* Every idle policy (weft/pool.h) runs tasks, and an idle pool ends with
+ * every worker asleep: no spinner is left (the test times out if one is). */
+START_TEST(idle_policies)
+{
+    static const unsigned policy[] = {WEFT_IDLE_ADAPTIVE, WEFT_IDLE_PARK,
+                                      WEFT_IDLE_SPIN};
+    unsigned workers = (unsigned)(_i % 2) + 1;
+    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+    struct weft_pool_stats st;
+    weft_pool_t *p = NULL;
+
+    o.workers = workers;
+    o.idle = policy[_i / 2];
+    o.idle_spin_ns = o.idle == WEFT_IDLE_SPIN ? 1000000u : 0;
+    ck_assert_int_eq(weft_pool_create(&o, &p), 0);
+    for (long i = 0; i < 300; i++) {
+        weft_future_t *f;
+        void *r = NULL;
+
+        ck_assert_int_eq(weft_pool_submit(p, echo, (void *)(i + 1), &f), 0);
+        ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_NEVER, &r), 0);
+        ck_assert_ptr_eq(r, (void *)(i + 1));
+        weft_future_release(f);
+        if (i % 50 == 0) /* a gap of about a ms, now and then */
+            sleep_ms();
+    }
+    memset(&st, 0, sizeof(st)); /* no per-worker array */
+    /* Asleep: counted a park and not yet the wake-up after it. */
+    for (;;) {
+        ck_assert_int_eq(weft_pool_stats(p, &st), 0);
+        if (st.total.parks == st.total.wakeups + workers)
+            break;
+        sleep_ms();
+    }
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
 static Suite *
 pool_suite(void)
 {
@@ -369,6 +423,7 @@ pool_suite(void)
     tcase_add_test(tc, destroy_drains_queued_work);
     tcase_add_test(tc, many_submitting_threads);
     tcase_add_test(tc, one_thread_many_pools);
+    tcase_add_loop_test(tc, idle_policies, 0, 6);
     suite_add_tcase(s, tc);
     return s;
 }
