@@ -1081,8 +1081,11 @@ weft_queue_len(const weft_queue_t *q)
 {
     if (q == NULL)
         return 0;
-    if (q->kind == WEFT_QUEUE_FIFO)
-        return fifo_len(q);
+    if (q->kind == WEFT_QUEUE_FIFO) {
+        size_t n = fifo_len(q);
+        /* per-lane snapshots of different instants may add up past cap */
+        return n < q->cap ? n : q->cap;
+    }
     /* relaxed: a snapshot. */
     return atomic_load_explicit(&q->n, memory_order_relaxed);
 }

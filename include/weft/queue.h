@@ -5,14 +5,21 @@
  * Python 3.13 shutdown.
  *
  * Kinds:
- * - WEFT_QUEUE_FIFO: built on a Concurrency Kit ring used single-producer
- *   single-consumer, with one lock for producers and one for consumers, so
- *   items stream between a producer and a consumer in cache-line batches.
- *   Order: exact FIFO. Puts are totally ordered by the producer lock and
- *   gets by the consumer lock: the k-th successful get returns the item of
- *   the k-th successful put. So items of one producer come out in the
- *   order it put them, and a put that returned before another put began
- *   comes out first.
+ * - WEFT_QUEUE_FIFO: per-producer lanes, each a Concurrency Kit ring used
+ *   single-producer single-consumer, so that items stream between a
+ *   producer and a consumer in cache-line batches with no locked
+ *   instruction per item while each thread keeps its lane.
+ *   Order: FIFO per producer. The items one thread puts come out in the
+ *   order it put them (to any number of consumers: a get that returns a
+ *   later item of that thread never happens-before the get of an earlier
+ *   one). Across producers, the order of puts that are not ordered by
+ *   happens-before is unspecified, and even ordered puts of two different
+ *   threads (A puts x, tells B, B puts y) may come out as y before x.
+ *   Python's queue.Queue is stricter: one lock orders every put, and the
+ *   k-th get returns the k-th put. Code that needs one total order across
+ *   threads should put from one thread, or use a lock around put.
+ *   Threads are mapped to lanes by a per-thread number (8 lanes), so
+ *   producers may share a lane; they then serialise on it.
  * - WEFT_QUEUE_LIFO: the most recently put item first.
  * - WEFT_QUEUE_PRIORITY: the lowest priority value first, FIFO among equal
  *   values (Python's PriorityQueue with (priority, sequence) entries).
@@ -20,6 +27,12 @@
  * Items are opaque pointers (NULL is a valid item); the queue never
  * dereferences or frees them. Capacity is exact: any value in
  * [1, WEFT_QUEUE_MAX_CAPACITY]; there is no unbounded mode (bounded memory).
+ * The queue never holds more than capacity items. A FIFO put that finds
+ * its own lane's share of the capacity used moves unused shares of other
+ * lanes over, so put blocks (try_put fails) only when the queue holds
+ * capacity items, or, for try_put, while another thread holds a lane for
+ * a moment. A FIFO lane allocates its ring (capacity rounded up to a
+ * power of two, pointers) on its first put: up to 8 of them per queue.
  *
  * Common contract:
  * - Return codes: 0 or a negative WEFT_E*; a NULL queue or out-pointer is
@@ -84,7 +97,8 @@ WEFT_API int weft_queue_destroy(weft_queue_t *q);
  * weft_queue_put() - append item, waiting for room until deadline.
  * For a priority queue the item gets priority 0.
  * Return: 0; -ETIMEDOUT (still full at the deadline); -ESHUTDOWN (the
- * queue is shut down: item not queued); -EINVAL (NULL q).
+ * queue is shut down: item not queued); -EINVAL (NULL q); -ENOMEM (FIFO:
+ * the first put of a lane could not allocate its ring).
  * Each successful put adds one unfinished task (see weft_queue_task_done).
  */
 WEFT_API int weft_queue_put(weft_queue_t *q, void *item,
@@ -109,7 +123,8 @@ WEFT_API int weft_queue_get(weft_queue_t *q, void **item,
 
 /*
  * weft_queue_try_put() / weft_queue_try_get() - never block.
- * Return: 0; -EAGAIN (full / empty now); -ESHUTDOWN; -EINVAL.
+ * Return: 0; -EAGAIN (full / empty now); -ESHUTDOWN; -EINVAL; -ENOMEM
+ * (try_put, as for put).
  * (int rather than bool: -ESHUTDOWN must be told from -EAGAIN.) They may
  * return -EAGAIN while another producer (consumer) holds the side's lock
  * for a moment.
@@ -149,8 +164,10 @@ WEFT_API int weft_queue_join(weft_queue_t *q, weft_deadline_t deadline);
  */
 WEFT_API int weft_queue_shutdown(weft_queue_t *q, unsigned flags);
 
-/* Snapshots (exact when no other thread uses the queue). Return: the items
- * queued; the capacity; whether it is shut down. 0/false for NULL. */
+/* Snapshots. Return: the items queued (exact when no other thread uses
+ * the queue; under concurrency a FIFO's len sums per-lane snapshots taken
+ * one after the other, clamped to the capacity); the capacity; whether it
+ * is shut down. 0/false for NULL. */
 WEFT_API size_t weft_queue_len(const weft_queue_t *q);
 WEFT_API size_t weft_queue_capacity(const weft_queue_t *q);
 WEFT_API bool weft_queue_is_shutdown(const weft_queue_t *q);

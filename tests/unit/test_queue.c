@@ -2,6 +2,7 @@
 /* test_queue.c - weft_queue semantics (ports of CPython's test_queue). */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -351,6 +352,86 @@ START_TEST(test_shutdown_drain_and_immediate)
 }
 END_TEST
 
+/* FIFO lanes ([Q7] credits): each thread puts into its own lane, and the
+ * capacity still holds for the whole queue. A thread whose lane has no
+ * credit left takes the unused ones of another lane (here: of a thread
+ * that has exited, whose lane stays biased to it), so try_put fails only
+ * when the queue holds capacity items. */
+#define LANE_CAP     5
+#define LANE_THREADS 8
+static weft_queue_t *lane_q;
+static _Atomic unsigned lane_puts;
+
+static void *
+lane_filler(void *arg)
+{
+    uintptr_t id = (uintptr_t)arg;
+
+    for (uintptr_t s = 1;; s++) {
+        int rc = weft_queue_try_put(lane_q, P((id << 16) | s));
+        if (rc != 0) {
+            ck_assert_int_eq(rc, -EAGAIN);
+            return NULL;
+        }
+        /* relaxed: read after join. */
+        atomic_fetch_add_explicit(&lane_puts, 1, memory_order_relaxed);
+    }
+}
+
+static void
+lane_run(unsigned threads)
+{
+    pthread_t th[LANE_THREADS];
+
+    for (unsigned i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, lane_filler, (void *)(uintptr_t)(i + 1));
+    for (unsigned i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+}
+
+START_TEST(test_fifo_lanes_capacity)
+{
+    uint32_t last[LANE_THREADS + 2] = {0};
+    void *it;
+    unsigned got = 0;
+
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO, LANE_CAP, &lane_q), 0);
+    atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
+    /* One thread fills the queue and exits, its lane holding every credit. */
+    lane_run(1);
+    ck_assert_uint_eq(atomic_load(&lane_puts), LANE_CAP);
+    ck_assert_uint_eq(weft_queue_len(lane_q), LANE_CAP);
+    ck_assert_int_eq(weft_queue_try_put(lane_q, P(1)), -EAGAIN);
+    /* One get frees one credit in that lane: another thread may use it. */
+    ck_assert_int_eq(weft_queue_try_get(lane_q, &it), 0);
+    ck_assert_ptr_eq(it, P((1u << 16) | 1));
+    atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
+    lane_run(1);
+    ck_assert_uint_eq(atomic_load(&lane_puts), 1);
+    /* Drain; then many threads race for the credits: never more than
+     * LANE_CAP items, and a last filler tops the queue up to exactly it. */
+    while (weft_queue_try_get(lane_q, &it) == 0)
+        ;
+    ck_assert_uint_eq(weft_queue_len(lane_q), 0);
+    atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
+    lane_run(LANE_THREADS);
+    ck_assert_uint_le(atomic_load(&lane_puts), LANE_CAP);
+    lane_run(1);
+    ck_assert_uint_eq(atomic_load(&lane_puts), LANE_CAP);
+    ck_assert_uint_eq(weft_queue_len(lane_q), LANE_CAP);
+    /* Each producer's items come out in its order. */
+    while (weft_queue_try_get(lane_q, &it) == 0) {
+        uintptr_t v = (uintptr_t)it, id = v >> 16;
+        ck_assert_uint_le(id, LANE_THREADS);
+        ck_assert_uint_gt(v & 0xffff, last[id]);
+        last[id] = (uint32_t)(v & 0xffff);
+        got++;
+    }
+    ck_assert_uint_eq(got, LANE_CAP);
+    weft_queue_destroy(lane_q);
+}
+END_TEST
+
 static Suite *
 queue_suite(void)
 {
@@ -368,6 +449,7 @@ queue_suite(void)
     tcase_add_test(tc, test_blocking_transfer);
     tcase_add_test(tc, test_shutdown_wakes_blocked);
     tcase_add_test(tc, test_shutdown_drain_and_immediate);
+    tcase_add_test(tc, test_fifo_lanes_capacity);
     suite_add_tcase(s, tc);
     return s;
 }
