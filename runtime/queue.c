@@ -79,6 +79,9 @@ enum {
 #define Q_LANES 8u
 /* Slow-path acquisitions in a row by one thread before it is re-biased. */
 #define Q_REBIAS 128u
+/* Lane rings up to this size are allocated by create, larger ones by the
+ * lane's first put (which may then fail with -ENOMEM). */
+#define Q_EAGER_BYTES (128u * 1024u)
 
 /* [Q5] a lock whose release is a store, not an RMW. */
 struct side_lock {
@@ -186,10 +189,6 @@ blk_fast(struct blk *l, uint32_t me)
      * fence (the owner's half of the handshake with blk_slow()). */
     atomic_store_explicit(&l->busy, 1, WEFT_MO_FENCED(memory_order_relaxed));
     weft__asym_light();
-    /* MUTANT 13: [Q6] the owner does not re-check its bias after
-     * announcing itself: a revoker and the owner both get in. */
-    if (WEFT_MUTANT(13))
-        return true;
     /* [Q6] relaxed: ordered by the fence above; only this thread or a
      * revoker (which then waits for busy == 0) writes bias. */
     if (weft_likely(atomic_load_explicit(
@@ -227,12 +226,17 @@ blk_slow(struct blk *l, uint32_t me, bool try)
         /* [Q6] seq_cst: the revoker's half of the handshake. */
         atomic_store_explicit(&l->bias, 0, memory_order_seq_cst);
         WEFT_CHAOS_POINT();
-        weft__asym_heavy();
         l->revoked = 1;
-        /* [Q6] acquire: pairs with the owner's release store of busy. */
-        while (atomic_load_explicit(&l->busy,
-                                    WEFT_MO_FENCED(memory_order_acquire)) != 0)
-            weft__spin_step(&round);
+        /* MUTANT 13: [Q6] the revoker neither fences nor waits for the
+         * owner to leave: both are inside the lane at once. */
+        if (!WEFT_MUTANT(13)) {
+            weft__asym_heavy();
+            /* [Q6] acquire: pairs with the owner's release store of
+             * busy. */
+            while (atomic_load_explicit(
+                       &l->busy, WEFT_MO_FENCED(memory_order_acquire)) != 0)
+                weft__spin_step(&round);
+        }
     }
     if (l->last == me) {
         l->streak++;
@@ -380,6 +384,18 @@ weft_queue_create(enum weft_queue_kind kind, size_t capacity,
             atomic_init(&q->lanes[i].puts, 0);
             atomic_init(&q->lanes[i].ready, 0);
         }
+        /* Small rings up front, so that put never fails with -ENOMEM;
+         * larger ones on their lane's first put. */
+        if ((size_t)slots * sizeof(void *) <= Q_EAGER_BYTES) {
+            for (unsigned i = 0; i < Q_LANES; i++) {
+                rc = weft__ring_init(&q->lanes[i].ring, slots);
+                if (rc != 0)
+                    goto err_lanes;
+                /* relaxed: create publishes q as a whole. */
+                atomic_store_explicit(&q->lanes[i].ready, 1,
+                                      memory_order_relaxed);
+            }
+        }
     } else {
         q->ents = weft__calloc(capacity, sizeof(*q->ents));
         if (q->ents == NULL) {
@@ -399,6 +415,13 @@ weft_queue_create(enum weft_queue_kind kind, size_t capacity,
     weft__ec_init(&q->joined);
     *out = q;
     return 0;
+err_lanes:
+    for (unsigned i = 0; i < Q_LANES; i++) {
+        /* relaxed: not shared yet. */
+        if (atomic_load_explicit(&q->lanes[i].ready, memory_order_relaxed))
+            weft__ring_fini(&q->lanes[i].ring);
+    }
+    weft__free(q->lanes);
 err_free:
     weft__free(q);
     return rc;

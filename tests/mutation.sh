@@ -38,6 +38,7 @@ declare -A bug=(
     [3]="deque [D2] pop: seq_cst fence dropped"
     [11]="queue [Q4] task_done: CAS -> load+store"
     [12]="queue [E2] put: consumer never woken"
+    [13]="queue [Q6] lane lock revoker: no wait for owner"
     [21]="map [M4] byte node freed, no grace period"
     [22]="map [M4] node_free, no grace period"
     [31]="counter [C1] id reuse without id_lock"
@@ -53,6 +54,7 @@ declare -A catchers=(
     [3]="clang:stress_deque:4:2 gcc:stress_deque:4:2"
     [11]="gcc:stress_queue:4:1"
     [12]="gcc:stress_wakeup:4:1"
+    [13]="tsan:stress_queue:8:1 gcc:stress_queue:16:2"
     [21]="asan:stress_map:4:1"
     [22]="gcc:stress_map:4:1"
     [31]="tsan:stress_counter:4:1"
@@ -62,7 +64,7 @@ declare -A catchers=(
     [61]="tsan:stress_futures:4:1"
     [71]="tsan:stress_pool:4:1"
 )
-order="1 2 3 11 12 21 22 31 41 42 51 61 71"
+order="1 2 3 11 12 13 21 22 31 41 42 51 61 71"
 only=${WEFT_MUTATION_ONLY:-$order}
 declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
     [asan]="clang ASan")

@@ -31,8 +31,9 @@
  * its own lane's share of the capacity used moves unused shares of other
  * lanes over, so put blocks (try_put fails) only when the queue holds
  * capacity items, or, for try_put, while another thread holds a lane for
- * a moment. A FIFO lane allocates its ring (capacity rounded up to a
- * power of two, pointers) on its first put: up to 8 of them per queue.
+ * a moment. A FIFO queue has 8 lanes, each a ring of capacity + 1 rounded
+ * up to a power of two pointers: allocated by create when a ring is at
+ * most 128 KiB (capacity < 16384), else on the lane's first put.
  *
  * Common contract:
  * - Return codes: 0 or a negative WEFT_E*; a NULL queue or out-pointer is
@@ -97,8 +98,9 @@ WEFT_API int weft_queue_destroy(weft_queue_t *q);
  * weft_queue_put() - append item, waiting for room until deadline.
  * For a priority queue the item gets priority 0.
  * Return: 0; -ETIMEDOUT (still full at the deadline); -ESHUTDOWN (the
- * queue is shut down: item not queued); -EINVAL (NULL q); -ENOMEM (FIFO:
- * the first put of a lane could not allocate its ring).
+ * queue is shut down: item not queued); -EINVAL (NULL q); -ENOMEM (FIFO
+ * with capacity >= 16384: the first put of a lane could not allocate its
+ * ring).
  * Each successful put adds one unfinished task (see weft_queue_task_done).
  */
 WEFT_API int weft_queue_put(weft_queue_t *q, void *item,

@@ -9,6 +9,8 @@
  *   items or the shutdown were there fails), and join() returns.
  * Producers mix put with deadlines, try_put and put_prio; consumers mix
  * get with short and long deadlines and try_get, and call task_done.
+ * Two more FIFO runs share lanes: one producer and two consumers, then
+ * more producers than the queue has lanes and two consumers.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -203,13 +205,27 @@ main(int argc, char **argv)
         threads = MAXT;
     nprod = threads / 2;
     ncons = threads - nprod;
-    seen = calloc((size_t)nprod * PER_PROD, 1);
+    seen = calloc((size_t)MAXT * PER_PROD, 1); /* any nprod <= MAXT */
     ASSERT_TRUE(seen != NULL);
     seconds /= 4;
     run(WEFT_QUEUE_FIFO, 5);
     run(WEFT_QUEUE_FIFO, 1024);
     run(WEFT_QUEUE_LIFO, 7);
     run(WEFT_QUEUE_PRIORITY, 16);
+    /* FIFO lanes shared ([Q6] revocations, the catcher of mutant 13):
+     * two consumers on one producer's lane take its bias from each other;
+     * then more producers than lanes share lanes. A revoker that does not
+     * wait for the owner dequeues or enqueues the same slot twice. */
+    unsigned np = nprod, nc = ncons;
+    nprod = 1;
+    ncons = 2;
+    run(WEFT_QUEUE_FIFO, 64);
+    nprod = threads - 2 < MAXT / 2 ? threads - 2 : MAXT / 2;
+    if (nprod < 1)
+        nprod = 1;
+    run(WEFT_QUEUE_FIFO, 64);
+    nprod = np;
+    ncons = nc;
     /* Rounds for a quarter of the time: the threads overlap only when the
      * (shared, loaded) machine runs them at once. */
     weft_deadline_t end = weft_deadline_in((uint64_t)(seconds * 1e9));
