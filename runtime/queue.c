@@ -77,6 +77,9 @@ enum {
 #define Q_SPIN 64u
 /* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
 #define Q_LANES 8u
+/* Every Q_FAIR-th take of a consumer starts at the next lane and may
+ * revoke another consumer's bias: no lane starves behind a busy one. */
+#define Q_FAIR 1024u
 /* Slow-path acquisitions in a row by one thread before it is re-biased. */
 #define Q_REBIAS 128u
 /* Lane rings up to this size are allocated by create, larger ones by the
@@ -147,6 +150,7 @@ struct weft_queue {
 static _Atomic uint32_t q_next_tid;
 static _Thread_local uint32_t q_tid;  /* number + 1; 0: none yet */
 static _Thread_local uint32_t q_hint; /* the lane this thread last got from */
+static _Thread_local uint32_t q_takes; /* gets, for the fairness turn */
 
 static inline uint32_t
 self_tid(void)
@@ -674,12 +678,18 @@ lane_take(struct lane *ln, uint32_t me, void **item)
     return ok;
 }
 
-/* One pass over the lanes, from the last one this thread got from; lanes
- * biased to another consumer come last (taking them revokes a bias). */
+/* One pass over the lanes, from the last one this thread got from (every
+ * Q_FAIR-th call from the next one); lanes biased to another consumer come
+ * last, and only when force (taking them revokes a bias). */
 static bool
 fifo_take(struct weft_queue *q, uint32_t me, void **item, bool force)
 {
     unsigned start = q_hint % Q_LANES, other = 0;
+
+    if (weft_unlikely((++q_takes & (Q_FAIR - 1)) == 0)) {
+        start = (start + 1) % Q_LANES;
+        force = true;
+    }
 
     for (unsigned i = 0; i < Q_LANES; i++) {
         unsigned k = (start + i) % Q_LANES;

@@ -19,7 +19,10 @@
  *   k-th get returns the k-th put. Code that needs one total order across
  *   threads should put from one thread, or use a lock around put.
  *   Threads are mapped to lanes by a per-thread number (8 lanes), so
- *   producers may share a lane; they then serialise on it.
+ *   producers may share a lane; they then serialise on it. A consumer
+ *   keeps taking from the lane it last took from and moves to the next
+ *   one when it is empty, and at least every 1024 gets: a producer's items
+ *   never wait forever behind a busier producer's.
  * - WEFT_QUEUE_LIFO: the most recently put item first.
  * - WEFT_QUEUE_PRIORITY: the lowest priority value first, FIFO among equal
  *   values (Python's PriorityQueue with (priority, sequence) entries).

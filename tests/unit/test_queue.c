@@ -432,6 +432,39 @@ START_TEST(test_fifo_lanes_capacity)
 }
 END_TEST
 
+/* No lane starves: with one producer's lane always full, another
+ * producer's item still comes out within Q_FAIR (1024) gets. */
+static void *
+fair_filler(void *arg)
+{
+    uintptr_t n = (uintptr_t)arg;
+
+    for (uintptr_t i = 1; i <= n; i++)
+        ck_assert_int_eq(weft_queue_try_put(lane_q, P(i)), 0);
+    return NULL;
+}
+
+START_TEST(test_fifo_lanes_fair)
+{
+    pthread_t a, b;
+    void *it;
+    unsigned k;
+
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO, 4096, &lane_q), 0);
+    pthread_create(&a, NULL, fair_filler, (void *)(uintptr_t)3000);
+    pthread_join(a, NULL);
+    pthread_create(&b, NULL, fair_filler, (void *)(uintptr_t)1);
+    pthread_join(b, NULL);
+    for (k = 1; k <= 3001; k++) {
+        ck_assert_int_eq(weft_queue_try_get(lane_q, &it), 0);
+        if (it == P(1) && k > 1)
+            break; /* the second 1: B's item (or A's first, after B's) */
+    }
+    ck_assert_uint_le(k, 1025);
+    weft_queue_destroy(lane_q);
+}
+END_TEST
+
 static Suite *
 queue_suite(void)
 {
@@ -450,6 +483,7 @@ queue_suite(void)
     tcase_add_test(tc, test_shutdown_wakes_blocked);
     tcase_add_test(tc, test_shutdown_drain_and_immediate);
     tcase_add_test(tc, test_fifo_lanes_capacity);
+    tcase_add_test(tc, test_fifo_lanes_fair);
     suite_add_tcase(s, tc);
     return s;
 }
