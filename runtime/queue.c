@@ -74,14 +74,14 @@ enum {
 };
 
 /* Rounds a blocking put/get polls before it registers to sleep. */
-#define Q_SPIN 64u
+#define Q_SPIN        64u
 /* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
-#define Q_LANES 8u
+#define Q_LANES       8u
 /* Every Q_FAIR-th take of a consumer starts at the next lane and may
  * revoke another consumer's bias: no lane starves behind a busy one. */
-#define Q_FAIR 1024u
+#define Q_FAIR        1024u
 /* Slow-path acquisitions in a row by one thread before it is re-biased. */
-#define Q_REBIAS 128u
+#define Q_REBIAS      128u
 /* Lane rings up to this size are allocated by create, larger ones by the
  * lane's first put (which may then fail with -ENOMEM). */
 #define Q_EAGER_BYTES (128u * 1024u)
@@ -123,12 +123,12 @@ struct heap_ent {
 struct weft_queue {
     enum weft_queue_kind kind;
     size_t cap;
-    unsigned slots;         /* FIFO: ring slots of each lane */
-    size_t batch;           /* FIFO: credits taken from pool at once */
-    struct lane *lanes;     /* FIFO: Q_LANES */
-    struct heap_ent *ents;  /* LIFO, PRIORITY: under plock */
-    _Atomic size_t n;       /* LIFO, PRIORITY: written under plock */
-    uint64_t seq;           /* PRIORITY: under plock */
+    unsigned slots;        /* FIFO: ring slots of each lane */
+    size_t batch;          /* FIFO: credits taken from pool at once */
+    struct lane *lanes;    /* FIFO: Q_LANES */
+    struct heap_ent *ents; /* LIFO, PRIORITY: under plock */
+    _Atomic size_t n;      /* LIFO, PRIORITY: written under plock */
+    uint64_t seq;          /* PRIORITY: under plock */
     /* producer side of the array kinds */
     _Alignas(WEFT_PAD_ALIGN) struct side_lock plock;
     _Atomic uint64_t puts; /* [Q1] array kinds: written under plock */
@@ -148,8 +148,8 @@ struct weft_queue {
 /* ---- thread numbers ------------------------------------------------- */
 
 static _Atomic uint32_t q_next_tid;
-static _Thread_local uint32_t q_tid;  /* number + 1; 0: none yet */
-static _Thread_local uint32_t q_hint; /* the lane this thread last got from */
+static _Thread_local uint32_t q_tid;   /* number + 1; 0: none yet */
+static _Thread_local uint32_t q_hint;  /* the lane this thread last got from */
 static _Thread_local uint32_t q_takes; /* gets, for the fairness turn */
 
 static inline uint32_t
@@ -159,7 +159,8 @@ self_tid(void)
         uint32_t t;
         do /* relaxed: a unique number, no data attached. */
             t = atomic_fetch_add_explicit(&q_next_tid, 1,
-                                          memory_order_relaxed) + 1;
+                                          memory_order_relaxed) +
+                1;
         while (t == 0);
         q_tid = t;
         q_hint = t;
@@ -216,9 +217,8 @@ blk_slow(struct blk *l, uint32_t me, bool try)
         /* relaxed: a hint, so a busy lock costs no RMW. [Q6] acquire:
          * pairs with the release store of held in blk_exit(). */
         if (atomic_load_explicit(&l->held, memory_order_relaxed) == 0 &&
-            atomic_compare_exchange_strong_explicit(&l->held, &zero, 1,
-                                                    memory_order_acquire,
-                                                    memory_order_relaxed))
+            atomic_compare_exchange_strong_explicit(
+                &l->held, &zero, 1, memory_order_acquire, memory_order_relaxed))
             break;
         if (try)
             return BLK_FAIL;
@@ -374,8 +374,8 @@ weft_queue_create(enum weft_queue_kind kind, size_t capacity,
         q->batch = capacity / (4 * Q_LANES);
         if (q->batch == 0)
             q->batch = 1;
-        q->lanes = weft__aligned_alloc(WEFT_PAD_ALIGN,
-                                       sizeof(*q->lanes) * Q_LANES);
+        q->lanes =
+            weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*q->lanes) * Q_LANES);
         if (q->lanes == NULL) {
             rc = -ENOMEM;
             goto err_free;
@@ -439,8 +439,7 @@ weft_queue_destroy(weft_queue_t *q)
     if (q->lanes != NULL) {
         for (unsigned i = 0; i < Q_LANES; i++) {
             /* relaxed: no other thread may use q now. */
-            if (atomic_load_explicit(&q->lanes[i].ready,
-                                     memory_order_relaxed))
+            if (atomic_load_explicit(&q->lanes[i].ready, memory_order_relaxed))
                 weft__ring_fini(&q->lanes[i].ring);
         }
         weft__free(q->lanes);
@@ -550,9 +549,9 @@ pool_take(struct weft_queue *q, size_t want)
             return 0;
         got = have < want ? have : want;
         /* [Q7] relaxed: a count; the lane locks order what it guards. */
-    } while (!atomic_compare_exchange_weak_explicit(
-        &q->pool, &have, have - got, memory_order_relaxed,
-        memory_order_relaxed));
+    } while (!atomic_compare_exchange_weak_explicit(&q->pool, &have, have - got,
+                                                    memory_order_relaxed,
+                                                    memory_order_relaxed));
     return got;
 }
 
@@ -854,8 +853,7 @@ may_get(const struct weft_queue *q)
     else /* relaxed: a hint. */
         n = atomic_load_explicit(&q->n, memory_order_relaxed);
     /* relaxed: a hint. */
-    return n > 0 ||
-           atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
+    return n > 0 || atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
 }
 
 static int
@@ -866,8 +864,7 @@ queue_put(struct weft_queue *q, void *item, int64_t prio,
     uint32_t snap;
     int rc, w;
 
-    rc = put_once(q, item, prio, deadline,
-                  deadline == WEFT_DEADLINE_POLL);
+    rc = put_once(q, item, prio, deadline, deadline == WEFT_DEADLINE_POLL);
     if (rc != -EAGAIN)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
@@ -1097,8 +1094,7 @@ weft_queue_shutdown(weft_queue_t *q, unsigned flags)
         }
         if (dropped > 0) {
             /* [Q4] seq_cst: as task_done, for every dropped item. */
-            atomic_fetch_add_explicit(&q->done, dropped,
-                                      memory_order_seq_cst);
+            atomic_fetch_add_explicit(&q->done, dropped, memory_order_seq_cst);
         }
         /* [Q3] seq_cst: after the drain; gets then fail at once. */
         atomic_fetch_or_explicit(&q->state, Q_DRAINED, memory_order_seq_cst);
@@ -1133,7 +1129,6 @@ bool
 weft_queue_is_shutdown(const weft_queue_t *q)
 {
     /* relaxed: a snapshot. */
-    return q != NULL &&
-           (atomic_load_explicit(&q->state, memory_order_relaxed) &
-            Q_CLOSED) != 0;
+    return q != NULL && (atomic_load_explicit(&q->state, memory_order_relaxed) &
+                         Q_CLOSED) != 0;
 }
