@@ -399,7 +399,8 @@ START_TEST(test_fifo_lanes_capacity)
     atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
     /* One thread fills the queue and exits, its lane holding every credit. */
     lane_run(1);
-    ck_assert_uint_eq(atomic_load(&lane_puts), LANE_CAP);
+    ck_assert_uint_eq(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      LANE_CAP);
     ck_assert_uint_eq(weft_queue_len(lane_q), LANE_CAP);
     ck_assert_int_eq(weft_queue_try_put(lane_q, P(1)), -EAGAIN);
     /* One get frees one credit in that lane: another thread may use it. */
@@ -407,7 +408,8 @@ START_TEST(test_fifo_lanes_capacity)
     ck_assert_ptr_eq(it, P((1u << 16) | 1));
     atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
     lane_run(1);
-    ck_assert_uint_eq(atomic_load(&lane_puts), 1);
+    ck_assert_uint_eq(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      1);
     /* Drain; then many threads race for the credits: never more than
      * LANE_CAP items, and a last filler tops the queue up to exactly it. */
     while (weft_queue_try_get(lane_q, &it) == 0)
@@ -415,9 +417,11 @@ START_TEST(test_fifo_lanes_capacity)
     ck_assert_uint_eq(weft_queue_len(lane_q), 0);
     atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
     lane_run(LANE_THREADS);
-    ck_assert_uint_le(atomic_load(&lane_puts), LANE_CAP);
+    ck_assert_uint_le(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      LANE_CAP);
     lane_run(1);
-    ck_assert_uint_eq(atomic_load(&lane_puts), LANE_CAP);
+    ck_assert_uint_eq(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      LANE_CAP);
     ck_assert_uint_eq(weft_queue_len(lane_q), LANE_CAP);
     /* Each producer's items come out in its order. */
     while (weft_queue_try_get(lane_q, &it) == 0) {
