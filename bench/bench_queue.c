@@ -8,8 +8,12 @@
  *   mutex    a ring under one pthread mutex and two condvars (the baseline);
  *   ck_ring  raw ck_ring MPMC, spinning with sched_yield on full/empty (the
  *            wrapper's cost; it cannot block).
- * Each consumer stops at an end marker (one per consumer, put after all
- * producers finish); every item value is summed and checked.
+ * Each producer puts one end marker per consumer after its items, and each
+ * consumer stops at its P-th end marker: so every item has come out once
+ * every consumer stopped, with a queue that is FIFO per producer only
+ * (weft's FIFO; a marker put by another thread after the producers
+ * finished may overtake their items there). Every item value is summed
+ * and checked.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -40,6 +44,7 @@ struct mq {
 struct run {
     enum sys sys;
     unsigned long per_producer;
+    unsigned np;
     weft_queue_t *wq;
     struct mq mq;
     ck_ring_t ring;
@@ -131,6 +136,8 @@ producer(void *arg)
     wait_go(r);
     for (unsigned long i = 1; i <= r->per_producer; i++)
         put(r, (void *)(uintptr_t)i);
+    for (unsigned i = 0; i < r->np; i++) /* np consumers */
+        put(r, END);
     return NULL;
 }
 
@@ -139,11 +146,17 @@ consumer(void *arg)
 {
     struct run *r = arg;
     unsigned long sum = 0;
+    unsigned ends = 0;
     void *p;
 
     wait_go(r);
-    while ((p = get(r)) != END)
-        sum += (uintptr_t)p;
+    while (ends < r->np) {
+        p = get(r);
+        if (p == END)
+            ends++;
+        else
+            sum += (uintptr_t)p;
+    }
     /* relaxed: read after join. */
     atomic_fetch_add_explicit(&r->sum, sum, memory_order_relaxed);
     return NULL;
@@ -160,6 +173,7 @@ run_one(enum sys sys, unsigned np, unsigned long n)
     memset(&r, 0, sizeof(r));
     r.sys = sys;
     r.per_producer = per;
+    r.np = np;
     if (sys == SYS_WEFT && weft_queue_create(WEFT_QUEUE_FIFO, SLOTS, &r.wq))
         return -1;
     if (sys == SYS_MUTEX) {
@@ -181,8 +195,6 @@ run_one(enum sys sys, unsigned np, unsigned long n)
     atomic_store_explicit(&r.go, 1, memory_order_release);
     for (unsigned i = 0; i < np; i++)
         pthread_join(th[i], NULL);
-    for (unsigned i = 0; i < np; i++)
-        put(&r, END);
     for (unsigned i = 0; i < np; i++)
         pthread_join(th[np + i], NULL);
     t1 = bench_now_ns();
