@@ -783,7 +783,9 @@ get_once(struct weft_queue *q, void **item, weft_deadline_t deadline,
     if (q->kind == WEFT_QUEUE_FIFO) {
         me = self_tid();
         for (int pass = 0;; pass++) {
-            if (fifo_take(q, me, item, force)) {
+            /* The last pass after SWEPT takes every lane (force): a
+             * lane biased to another consumer is not empty. */
+            if (fifo_take(q, me, item, force || pass > 0)) {
                 weft__ec_signal(&q->not_full, 1);
                 return 0;
             }
