@@ -18,7 +18,7 @@
  *   3  deque.h  [D2] pop: seq_cst fence dropped
  *  11  queue.c  [Q4] task_done: CAS -> load + store (lost update)
  *  12  queue.c  [E2] put: the blocked consumer is never woken
- *  13  queue.c  [Q6] lane lock revoker: no fence, no wait for the owner
+ *  13  queue_lanes.c [Q6] lane lock revoker: no fence, no wait for owner
  *  21  map.c    [M4] byte-map node freed without a grace period
  *  22  map.c    [M4] intrusive node_free without a grace period
  *  31  counter.c [C1] id returned to the free stack without id_lock

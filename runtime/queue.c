@@ -1,60 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * queue.c - weft_queue: bounded blocking FIFO, LIFO and priority queues.
+ * WEFT_QUEUE_FIFO_LANES (FIFO per producer) lives in queue_lanes.c: every
+ * public function here validates its arguments, then dispatches on the
+ * kind (the first member of both queue structs).
  *
- * FIFO: Q_LANES lanes, each a ck_ring used single-producer single-consumer
- * (ring.h _spsc) between a producer-side and a consumer-side biased lock.
- * A producer thread always puts into the same lane (its thread number
- * modulo Q_LANES), so its items keep their order; consumers scan the lanes
- * from the one they last took from. A biased lock ([Q6]) costs its owner
- * no atomic read-modify-write: one plain store, a compiler barrier and a
- * load. So when each producer has its own lane and each consumer mostly
- * takes from one lane, put and get are a ck_ring SPSC enqueue/dequeue plus
- * a few private stores: no locked instruction per item, no line written by
- * both sides except the ring's own indices (which ck batches into its
- * lines), no system call and no shared write when nobody sleeps.
- * Capacity ([Q7]): credits. pool + sum(lane->resv) + credits in flight ==
- * cap, and a lane never holds more items than its resv, so the queue never
- * holds more than cap items. A producer takes credits from pool in
- * batches; when pool is empty it moves unused credits from other lanes
- * (their resv minus their items) into its own. Consumers never touch the
- * credits: a get frees room in its lane by advancing the ring's c_head.
+ * FIFO: one ck_ring used single-producer single-consumer (ring.h _spsc),
+ * with plock serialising producers and clock serialising consumers. In the
+ * common one-producer one-consumer case each lock's line stays in its
+ * owner's cache and the ring streams: the consumer reads the producer's
+ * index once per many items instead of moving one shared line per item
+ * (ck's MPMC CAS on one head). Capacity is enforced under plock against
+ * ck_ring_size(), so any capacity is exact although the ring is a power
+ * of two.
  * LIFO / PRIORITY: an array (stack or binary heap on (prio, seq)) under
  * plock alone.
  *
  * Concurrency protocol:
- * [Q1] put: holding the lane's plock, check state and room; lane->puts
- *      += 1 BEFORE the enqueue (so the task_done of that item never sees
- *      puts too small: the ring's [R1] orders it before the dequeue);
- *      enqueue; unlock; then syncwait.h [E2] on not_empty.
- * [Q2] get: for each lane that looks non-empty, under its clock, dequeue;
- *      unlock; [E2] on not_full. When every lane is empty the state
- *      (acquire, pairs with [Q3]) decides -EAGAIN or -ESHUTDOWN; after
- *      seeing SWEPT one more pass catches puts that finished before it.
- * [Q3] shutdown: fetch_or CLOSED (seq_cst), then take and release every
- *      lane's plock (revoking biases, [Q6]): a put either finished before
- *      that sweep or reads CLOSED under its plock and fails. Then SWEPT
- *      (release): a consumer that sees it and then an empty queue knows no
- *      item can come any more. IMMEDIATE then drains every lane under its
- *      clock, adds the dropped items to done and stores DRAINED.
+ * [Q1] put: under plock, check state and room; puts += 1 BEFORE the
+ *      enqueue (so the task_done of that item never sees puts too small:
+ *      the ring's [R1] orders puts before the consumer's dequeue); enqueue;
+ *      unlock; then syncwait.h [E2] on not_empty.
+ * [Q2] get: under clock, dequeue; unlock; [E2] on not_full. On empty, the
+ *      state (acquire, pairs with [Q3]) decides -EAGAIN or -ESHUTDOWN; after
+ *      seeing SHUT one more dequeue catches puts that finished before it.
+ * [Q3] shutdown: state is stored (release) under plock, so every put either
+ *      finished before (its item is visible to a consumer that acquires
+ *      the state) or sees the state and fails. IMMEDIATE then drains
+ *      under clock and adds the dropped items to done.
  * [Q4] task_done: CAS done -> done + 1 while done < puts (seq_cst), then
  *      [E2] on joined. join: [E1] on joined, re-check done >= puts.
- *      puts is the sum of the lanes' counts.
- * [Q5] side lock (plock of the array kinds): acquire is a CAS 0 -> 1
- *      (acquire); release is a release store of 0, then [E2] on its ec.
- * [Q6] biased lock (lane plock/clock): bias names the thread that may
- *      enter with busy = 1 (relaxed store); asym_light(); re-load bias.
- *      Anyone else takes held (CAS, acquire), then revokes: bias = 0
- *      (seq_cst); asym_heavy(); waits for busy == 0 (acquire, pairs with
- *      the owner's release store of busy). As in [E1]/[E2], either the
- *      owner's re-load sees the revocation (and it backs out to the slow
- *      path) or the revoker sees busy and waits. A slow-path holder gives
- *      the bias to itself when it holds the lock for the first time, or
- *      Q_REBIAS times in a row after a revocation (hysteresis, so that two
- *      threads sharing a lane do not pay a membarrier per item).
- * [Q7] credits: pool is taken with a CAS (acq_rel: a count only, the
- *      lane lock orders the rest); resv is written only under the lane's
- *      plock, by its producer or by a producer moving unused credits out.
+ * [Q5] side locks (plock, clock): acquire is a CAS 0 -> 1 (acquire); release
+ *      is a plain release store of 0 (pairs with the next acquirer's CAS),
+ *      then syncwait.h [E2] on the side's event count, whose waiters word
+ *      shares the lock's line. So an uncontended put or get costs one
+ *      locked instruction instead of two (a locked RMW drains the store
+ *      buffer, and the ring index stored by the previous call is usually
+ *      waiting there for the other core's line: one round trip per RMW).
+ *      A contender polls, then sleeps on the event count ([E1]): no lost
+ *      wake-up, no CPU while the holder is away.
  * Blocked callers sleep on the event counts of syncwait.h ([E1]-[E3]).
  */
 #include <limits.h>
@@ -63,55 +47,19 @@
 #include <weft/queue.h>
 
 #include "mutate.h"
+#include "queue_lanes.h"
 #include "ring.h"
 #include "syncwait.h"
 
-/* state bits [Q3] */
-enum {
-    Q_CLOSED = 1u,  /* puts fail */
-    Q_SWEPT = 2u,   /* no put is in flight any more: empty means over */
-    Q_DRAINED = 4u, /* immediate shutdown done: gets fail at once */
-};
+enum { Q_OPEN = 0, Q_SHUT = 1, Q_IMMEDIATE = 2 };
 
 /* Rounds a blocking put/get polls before it registers to sleep. */
-#define Q_SPIN        64u
-/* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
-#define Q_LANES       8u
-/* Every Q_FAIR-th take of a consumer starts at the next lane and may
- * revoke another consumer's bias: no lane starves behind a busy one. */
-#define Q_FAIR        1024u
-/* Slow-path acquisitions in a row by one thread before it is re-biased. */
-#define Q_REBIAS      128u
-/* Lane rings up to this size are allocated by create, larger ones by the
- * lane's first put (which may then fail with -ENOMEM). */
-#define Q_EAGER_BYTES (128u * 1024u)
+#define Q_SPIN 64u
 
 /* [Q5] a lock whose release is a store, not an RMW. */
 struct side_lock {
     _Atomic uint32_t held;
     struct weft__ec ec; /* lock waiters; same line as held */
-};
-
-/* [Q6] a biased lock. */
-struct blk {
-    _Atomic uint32_t bias; /* thread number + 1 of the owner, or 0 */
-    _Atomic uint32_t busy; /* the owner is inside on the fast path */
-    _Atomic uint32_t held; /* the slow path's lock */
-    uint32_t last;         /* under held: the last slow-path holder */
-    uint32_t streak;       /* under held: its acquisitions in a row */
-    uint32_t revoked;      /* under held: whether a bias was revoked */
-};
-
-struct lane {
-    /* producer side: written by the lane's producer(s) */
-    _Alignas(WEFT_PAD_ALIGN) struct blk plock;
-    size_t resv;           /* [Q7] under plock: credits of this lane */
-    _Atomic uint64_t puts; /* [Q1] under plock */
-    /* consumer side */
-    _Alignas(WEFT_PAD_ALIGN) struct blk clock;
-    /* read-mostly: set once */
-    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t ready; /* ring allocated */
-    struct weft__ring ring; /* ck pads c_head and p_tail lines itself */
 };
 
 struct heap_ent {
@@ -121,21 +69,17 @@ struct heap_ent {
 };
 
 struct weft_queue {
-    enum weft_queue_kind kind;
+    enum weft_queue_kind kind; /* first: see queue_lanes.h */
     size_t cap;
-    unsigned slots;        /* FIFO: ring slots of each lane */
-    size_t batch;          /* FIFO: credits taken from pool at once */
-    struct lane *lanes;    /* FIFO: Q_LANES */
-    struct heap_ent *ents; /* LIFO, PRIORITY: under plock */
-    _Atomic size_t n;      /* LIFO, PRIORITY: written under plock */
-    uint64_t seq;          /* PRIORITY: under plock */
-    /* producer side of the array kinds */
+    struct weft__ring ring; /* FIFO */
+    struct heap_ent *ents;  /* LIFO, PRIORITY: under plock */
+    _Atomic size_t n;       /* LIFO, PRIORITY: written under plock */
+    uint64_t seq;           /* PRIORITY: under plock */
+    /* producer side */
     _Alignas(WEFT_PAD_ALIGN) struct side_lock plock;
-    _Atomic uint64_t puts; /* [Q1] array kinds: written under plock */
-    /* FIFO credits not held by any lane [Q7] */
-    _Alignas(WEFT_PAD_ALIGN) _Atomic size_t pool;
-    /* [Q7] a producer found pool empty: owners give unused credits back */
-    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t want;
+    _Atomic uint64_t puts; /* [Q1] written under plock */
+    /* consumer side */
+    _Alignas(WEFT_PAD_ALIGN) struct side_lock clock;
     /* task_done side */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t done; /* [Q4] */
     /* read-mostly: state and the sleepers' event counts */
@@ -144,142 +88,6 @@ struct weft_queue {
     struct weft__ec not_full;
     struct weft__ec joined;
 };
-
-/* ---- thread numbers ------------------------------------------------- */
-
-static _Atomic uint32_t q_next_tid;
-static _Thread_local uint32_t q_tid;   /* number + 1; 0: none yet */
-static _Thread_local uint32_t q_hint;  /* the lane this thread last got from */
-static _Thread_local uint32_t q_takes; /* gets, for the fairness turn */
-
-static inline uint32_t
-self_tid(void)
-{
-    if (weft_unlikely(q_tid == 0)) {
-        uint32_t t;
-        do /* relaxed: a unique number, no data attached. */
-            t = atomic_fetch_add_explicit(&q_next_tid, 1,
-                                          memory_order_relaxed) +
-                1;
-        while (t == 0);
-        q_tid = t;
-        q_hint = t;
-    }
-    return q_tid;
-}
-
-/* ---- [Q6] the biased lock ------------------------------------------- */
-
-enum { BLK_FAIL = 0, BLK_FAST = 1, BLK_SLOW = 2 };
-
-static void
-blk_init(struct blk *l)
-{
-    atomic_init(&l->bias, 0);
-    atomic_init(&l->busy, 0);
-    atomic_init(&l->held, 0);
-    l->last = 0;
-    l->streak = 0;
-    l->revoked = 0;
-}
-
-/* The owner's path: true when inside (then blk_exit(.., BLK_FAST, ..)). */
-static inline bool
-blk_fast(struct blk *l, uint32_t me)
-{
-    /* relaxed: a hint; the re-load below decides. */
-    if (atomic_load_explicit(&l->bias, memory_order_relaxed) != me)
-        return false;
-    /* [Q6] relaxed: ordered before the re-load of bias by the asymmetric
-     * fence (the owner's half of the handshake with blk_slow()). */
-    atomic_store_explicit(&l->busy, 1, WEFT_MO_FENCED(memory_order_relaxed));
-    weft__asym_light();
-    /* [Q6] relaxed: ordered by the fence above; only this thread or a
-     * revoker (which then waits for busy == 0) writes bias. */
-    if (weft_likely(atomic_load_explicit(
-                        &l->bias, WEFT_MO_FENCED(memory_order_relaxed)) == me))
-        return true;
-    /* [Q6] release: pairs with the revoker's acquire load of busy. */
-    atomic_store_explicit(&l->busy, 0, memory_order_release);
-    return false;
-}
-
-/* The slow path: take held, then revoke another thread's bias. BLK_FAIL
- * only when try and held is taken. */
-static int
-blk_slow(struct blk *l, uint32_t me, bool try)
-{
-    unsigned round = 0;
-    uint32_t zero, b;
-
-    for (;;) {
-        zero = 0;
-        /* relaxed: a hint, so a busy lock costs no RMW. [Q6] acquire:
-         * pairs with the release store of held in blk_exit(). */
-        if (atomic_load_explicit(&l->held, memory_order_relaxed) == 0 &&
-            atomic_compare_exchange_strong_explicit(
-                &l->held, &zero, 1, memory_order_acquire, memory_order_relaxed))
-            break;
-        if (try)
-            return BLK_FAIL;
-        weft__spin_step(&round);
-    }
-    /* relaxed: bias is written under held, or by its owner for itself. */
-    b = atomic_load_explicit(&l->bias, memory_order_relaxed);
-    if (b != 0 && b != me) {
-        /* [Q6] seq_cst: the revoker's half of the handshake. */
-        atomic_store_explicit(&l->bias, 0, memory_order_seq_cst);
-        WEFT_CHAOS_POINT();
-        l->revoked = 1;
-        /* MUTANT 13: [Q6] the revoker neither fences nor waits for the
-         * owner to leave: both are inside the lane at once. */
-        if (!WEFT_MUTANT(13)) {
-            weft__asym_heavy();
-            /* [Q6] acquire: pairs with the owner's release store of
-             * busy. */
-            while (atomic_load_explicit(
-                       &l->busy, WEFT_MO_FENCED(memory_order_acquire)) != 0)
-                weft__spin_step(&round);
-        }
-    }
-    if (l->last == me) {
-        l->streak++;
-    } else {
-        l->last = me;
-        l->streak = 1;
-    }
-    return BLK_SLOW;
-}
-
-/* Enter: the fast path if biased to me, else the slow one. */
-static inline int
-blk_enter(struct blk *l, uint32_t me, bool try)
-{
-    if (weft_likely(blk_fast(l, me)))
-        return BLK_FAST;
-    return blk_slow(l, me, try);
-}
-
-/* Leave. rebias: a slow-path holder may take the bias (regular users do;
- * credit moves and shutdown sweeps do not). */
-static inline void
-blk_exit(struct blk *l, uint32_t me, int how, bool rebias)
-{
-    if (weft_likely(how == BLK_FAST)) {
-        /* [Q6] release: the section before a revoker's acquire of busy. */
-        atomic_store_explicit(&l->busy, 0, memory_order_release);
-        return;
-    }
-    /* relaxed: under held; read by this thread's fast path and by the
-     * next slow-path holder (after its acquire of held). */
-    if (rebias && l->streak >= (l->revoked ? Q_REBIAS : 1u) &&
-        atomic_load_explicit(&l->bias, memory_order_relaxed) == 0)
-        atomic_store_explicit(&l->bias, me, memory_order_relaxed);
-    /* [Q6] release: pairs with the acquire CAS in blk_slow(). */
-    atomic_store_explicit(&l->held, 0, memory_order_release);
-}
-
-/* ---- [Q5] the side lock of the array kinds -------------------------- */
 
 static void
 side_init(struct side_lock *lk)
@@ -343,8 +151,6 @@ side_acquire(struct side_lock *lk, weft_deadline_t deadline)
     }
 }
 
-/* ---- create / destroy ----------------------------------------------- */
-
 int
 weft_queue_create(enum weft_queue_kind kind, size_t capacity,
                   weft_queue_t **out)
@@ -355,8 +161,10 @@ weft_queue_create(enum weft_queue_kind kind, size_t capacity,
 
     if (out == NULL || capacity == 0 || capacity > WEFT_QUEUE_MAX_CAPACITY ||
         (kind != WEFT_QUEUE_FIFO && kind != WEFT_QUEUE_LIFO &&
-         kind != WEFT_QUEUE_PRIORITY))
+         kind != WEFT_QUEUE_PRIORITY && kind != WEFT_QUEUE_FIFO_LANES))
         return -EINVAL;
+    if (kind == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_create(capacity, out);
     weft__asym_init();
     q = weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*q));
     if (q == NULL)
@@ -365,41 +173,12 @@ weft_queue_create(enum weft_queue_kind kind, size_t capacity,
     q->kind = kind;
     q->cap = capacity;
     if (kind == WEFT_QUEUE_FIFO) {
-        /* capacity + 1 slots at least: ck keeps one slot free. A lane
-         * may end up holding every credit, so each can hold cap items;
-         * its ring is allocated by its first put. */
+        /* capacity + 1 slots at least: ck keeps one slot free. */
         for (slots = 4; slots < capacity + 1; slots <<= 1)
             ;
-        q->slots = slots;
-        q->batch = capacity / (4 * Q_LANES);
-        if (q->batch == 0)
-            q->batch = 1;
-        q->lanes =
-            weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*q->lanes) * Q_LANES);
-        if (q->lanes == NULL) {
-            rc = -ENOMEM;
+        rc = weft__ring_init(&q->ring, slots);
+        if (rc != 0)
             goto err_free;
-        }
-        memset(q->lanes, 0, sizeof(*q->lanes) * Q_LANES);
-        for (unsigned i = 0; i < Q_LANES; i++) {
-            blk_init(&q->lanes[i].plock);
-            blk_init(&q->lanes[i].clock);
-            q->lanes[i].resv = 0;
-            atomic_init(&q->lanes[i].puts, 0);
-            atomic_init(&q->lanes[i].ready, 0);
-        }
-        /* Small rings up front, so that put never fails with -ENOMEM;
-         * larger ones on their lane's first put. */
-        if ((size_t)slots * sizeof(void *) <= Q_EAGER_BYTES) {
-            for (unsigned i = 0; i < Q_LANES; i++) {
-                rc = weft__ring_init(&q->lanes[i].ring, slots);
-                if (rc != 0)
-                    goto err_lanes;
-                /* relaxed: create publishes q as a whole. */
-                atomic_store_explicit(&q->lanes[i].ready, 1,
-                                      memory_order_relaxed);
-            }
-        }
     } else {
         q->ents = weft__calloc(capacity, sizeof(*q->ents));
         if (q->ents == NULL) {
@@ -409,23 +188,15 @@ weft_queue_create(enum weft_queue_kind kind, size_t capacity,
     }
     atomic_init(&q->n, 0);
     side_init(&q->plock);
+    side_init(&q->clock);
     atomic_init(&q->puts, 0);
-    atomic_init(&q->pool, capacity);
-    atomic_init(&q->want, 0);
     atomic_init(&q->done, 0);
-    atomic_init(&q->state, 0);
+    atomic_init(&q->state, Q_OPEN);
     weft__ec_init(&q->not_empty);
     weft__ec_init(&q->not_full);
     weft__ec_init(&q->joined);
     *out = q;
     return 0;
-err_lanes:
-    for (unsigned i = 0; i < Q_LANES; i++) {
-        /* relaxed: not shared yet. */
-        if (atomic_load_explicit(&q->lanes[i].ready, memory_order_relaxed))
-            weft__ring_fini(&q->lanes[i].ring);
-    }
-    weft__free(q->lanes);
 err_free:
     weft__free(q);
     return rc;
@@ -436,14 +207,10 @@ weft_queue_destroy(weft_queue_t *q)
 {
     if (q == NULL)
         return -EINVAL;
-    if (q->lanes != NULL) {
-        for (unsigned i = 0; i < Q_LANES; i++) {
-            /* relaxed: no other thread may use q now. */
-            if (atomic_load_explicit(&q->lanes[i].ready, memory_order_relaxed))
-                weft__ring_fini(&q->lanes[i].ring);
-        }
-        weft__free(q->lanes);
-    }
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_destroy(q);
+    if (q->kind == WEFT_QUEUE_FIFO)
+        weft__ring_fini(&q->ring);
     weft__free(q->ents);
     weft__free(q);
     return 0;
@@ -506,265 +273,48 @@ arr_pop(struct weft_queue *q)
     return item;
 }
 
-/* ---- FIFO lanes ----------------------------------------------------- */
-
-/* relaxed hint of the items in lane ln (0 when it has no ring yet). */
-static inline unsigned
-lane_size(const struct lane *ln)
-{
-    /* [R1] acquire: pairs with the release store in lane_ready(). */
-    if (!atomic_load_explicit(&ln->ready, memory_order_acquire))
-        return 0;
-    return weft__ring_size(&ln->ring);
-}
-
-/* Under ln's plock: allocate its ring on first use. 0 or -ENOMEM. */
-static int
-lane_ready(struct weft_queue *q, struct lane *ln)
-{
-    int rc;
-
-    /* relaxed: written only under plock. */
-    if (weft_likely(atomic_load_explicit(&ln->ready, memory_order_relaxed)))
-        return 0;
-    rc = weft__ring_init(&ln->ring, q->slots);
-    if (rc != 0)
-        return rc;
-    /* release: the ring's initialisation before consumers read it; pairs
-     * with the acquire in lane_size() and fifo_take(). */
-    atomic_store_explicit(&ln->ready, 1, memory_order_release);
-    return 0;
-}
-
-/* [Q7] up to want credits from pool. */
-static size_t
-pool_take(struct weft_queue *q, size_t want)
-{
-    /* relaxed: the CAS below decides. */
-    size_t have = atomic_load_explicit(&q->pool, memory_order_relaxed);
-    size_t got;
-
-    do {
-        if (have == 0)
-            return 0;
-        got = have < want ? have : want;
-        /* [Q7] relaxed: a count; the lane locks order what it guards. */
-    } while (!atomic_compare_exchange_weak_explicit(&q->pool, &have, have - got,
-                                                    memory_order_relaxed,
-                                                    memory_order_relaxed));
-    return got;
-}
-
-/* [Q7] Move unused credits of the other lanes out (half of each lane's
- * unused, at least one), holding one lane's plock at a time and not the
- * caller's (no lock order to respect). Lanes biased to another producer
- * are skipped unless force (taking them revokes the bias: a membarrier);
- * their owners give credits back on their own when want is set. Returns
- * the credits moved. */
-static size_t
-lanes_steal(struct weft_queue *q, unsigned self, uint32_t me, bool force)
-{
-    size_t got = 0;
-
-    for (unsigned i = 1; i < Q_LANES && got == 0; i++) {
-        struct lane *ln = &q->lanes[(self + i) % Q_LANES];
-        size_t occ, unused, take;
-        int how;
-
-        uint32_t b;
-
-        /* relaxed: a hint; a lane without a ring has no credits. */
-        if (!atomic_load_explicit(&ln->ready, memory_order_relaxed))
-            continue;
-        /* relaxed: a preference only. */
-        b = atomic_load_explicit(&ln->plock.bias, memory_order_relaxed);
-        if (!force && b != 0 && b != me)
-            continue;
-        how = blk_enter(&ln->plock, me, false);
-        /* Under plock p_tail is fixed and c_head only grows: occ can only
-         * shrink, so unused is never over-estimated. */
-        occ = weft__ring_size(&ln->ring);
-        unused = ln->resv > occ ? ln->resv - occ : 0;
-        take = unused - unused / 2;
-        ln->resv -= take;
-        blk_exit(&ln->plock, me, how, false);
-        got += take;
-    }
-    return got;
-}
-
-/* 0, -EAGAIN (full), -ESHUTDOWN, -ENOMEM (first put of a lane). */
-static int
-fifo_put(struct weft_queue *q, void *item, bool force)
-{
-    uint32_t me = self_tid();
-    unsigned self = (me - 1) % Q_LANES;
-    struct lane *ln = &q->lanes[self];
-    size_t stolen = 0;
-    bool ok;
-    int how, rc = 0;
-
-    how = blk_enter(&ln->plock, me, false);
-    /* [Q3] relaxed: read under plock, which the shutdown sweep takes. */
-    if (weft_unlikely(atomic_load_explicit(&q->state, memory_order_relaxed) &
-                      Q_CLOSED)) {
-        rc = -ESHUTDOWN;
-        goto out;
-    }
-    rc = lane_ready(q, ln);
-    if (weft_unlikely(rc != 0))
-        goto out;
-    if (weft_unlikely(weft__ring_size(&ln->ring) >= ln->resv)) {
-        ln->resv += pool_take(q, q->batch);
-        if (weft__ring_size(&ln->ring) >= ln->resv) {
-            blk_exit(&ln->plock, me, how, true);
-            /* relaxed: a request; pool's CAS carries the credits. */
-            if (atomic_load_explicit(&q->want, memory_order_relaxed) == 0)
-                atomic_store_explicit(&q->want, 1, memory_order_relaxed);
-            stolen = lanes_steal(q, self, me, force);
-            how = blk_enter(&ln->plock, me, false);
-            ln->resv += stolen;
-            /* [Q3] relaxed: as above. */
-            if (atomic_load_explicit(&q->state, memory_order_relaxed) &
-                Q_CLOSED) {
-                rc = -ESHUTDOWN;
-                goto out;
-            }
-            if (weft__ring_size(&ln->ring) >= ln->resv) {
-                rc = -EAGAIN;
-                goto out;
-            }
-        }
-    }
-    /* [Q1] relaxed: only this lane's producer writes it, under plock; the
-     * ring's [R1] carries it to consumers. */
-    atomic_store_explicit(
-        &ln->puts, atomic_load_explicit(&ln->puts, memory_order_relaxed) + 1,
-        memory_order_relaxed);
-    ok = weft__ring_enqueue_spsc(&ln->ring, item);
-    WEFT_ASSERT(ok);
-    /* relaxed: a request; rarely written, so its line stays shared. */
-    if (weft_unlikely(atomic_load_explicit(&q->want, memory_order_relaxed))) {
-        size_t occ = weft__ring_size(&ln->ring);
-        size_t give = ln->resv > occ ? (ln->resv - occ) / 2 : 0;
-
-        if (give > 0) {
-            ln->resv -= give;
-            /* [Q7] relaxed: a count, as in pool_take(). */
-            atomic_fetch_add_explicit(&q->pool, give, memory_order_relaxed);
-            /* relaxed: served; a producer still short asks again. */
-            atomic_store_explicit(&q->want, 0, memory_order_relaxed);
-            stolen = 2; /* wake the sleepers below */
-        }
-    }
-out:
-    blk_exit(&ln->plock, me, how, true);
-    /* Credits moved and not used are room a sleeping producer may have
-     * missed while they were in flight. */
-    if (stolen > 1 || (stolen > 0 && rc != 0))
-        weft__ec_signal(&q->not_full, INT_MAX);
-    return rc;
-}
-
-/* Try to dequeue from lane ln under its clock. */
-static bool
-lane_take(struct lane *ln, uint32_t me, void **item)
-{
-    int how = blk_enter(&ln->clock, me, false);
-    bool ok = weft__ring_dequeue_spsc(&ln->ring, item);
-
-    blk_exit(&ln->clock, me, how, true);
-    return ok;
-}
-
-/* One pass over the lanes, from the last one this thread got from (every
- * Q_FAIR-th call from the next one); lanes biased to another consumer come
- * last, and only when force (taking them revokes a bias). */
-static bool
-fifo_take(struct weft_queue *q, uint32_t me, void **item, bool force)
-{
-    unsigned start = q_hint % Q_LANES, other = 0;
-
-    if (weft_unlikely((++q_takes & (Q_FAIR - 1)) == 0)) {
-        start = (start + 1) % Q_LANES;
-        force = true;
-    }
-
-    for (unsigned i = 0; i < Q_LANES; i++) {
-        unsigned k = (start + i) % Q_LANES;
-        struct lane *ln = &q->lanes[k];
-        uint32_t b;
-
-        if (lane_size(ln) == 0)
-            continue;
-        /* relaxed: a preference only. */
-        b = atomic_load_explicit(&ln->clock.bias, memory_order_relaxed);
-        if (b != 0 && b != me) {
-            other |= 1u << k;
-            continue;
-        }
-        if (lane_take(ln, me, item)) {
-            q_hint = k;
-            return true;
-        }
-    }
-    for (unsigned i = 0; force && other != 0 && i < Q_LANES; i++) {
-        unsigned k = (start + i) % Q_LANES;
-
-        if ((other & (1u << k)) != 0 && lane_take(&q->lanes[k], me, item)) {
-            q_hint = k;
-            return true;
-        }
-    }
-    return false;
-}
-
-static size_t
-fifo_len(const struct weft_queue *q)
-{
-    size_t n = 0;
-
-    for (unsigned i = 0; i < Q_LANES; i++)
-        n += lane_size(&q->lanes[i]);
-    return n;
-}
-
 /* ---- one attempt ---------------------------------------------------- */
 
-/* 0, -EAGAIN (full or lock busy for try), -ESHUTDOWN, -ETIMEDOUT (lock),
- * -ENOMEM. */
+/* 0, -EAGAIN (full or lock busy for try), -ESHUTDOWN, -ETIMEDOUT (lock). */
 static int
 put_once(struct weft_queue *q, void *item, int64_t prio,
-         weft_deadline_t deadline, bool force)
+         weft_deadline_t deadline)
 {
-    int rc;
+    int rc = side_acquire(&q->plock, deadline);
+    bool ok;
 
-    if (q->kind == WEFT_QUEUE_FIFO) {
-        rc = fifo_put(q, item, force);
-        if (rc != 0)
-            return rc;
-        goto signal;
-    }
-    rc = side_acquire(&q->plock, deadline);
     if (rc != 0)
         return deadline == WEFT_DEADLINE_POLL ? -EAGAIN : rc;
-    /* [Q3] relaxed: read under plock, which the shutdown sweep takes. */
-    if (atomic_load_explicit(&q->state, memory_order_relaxed) & Q_CLOSED) {
+    /* [Q3] relaxed: read under plock, which the shutdown also takes. */
+    if (atomic_load_explicit(&q->state, memory_order_relaxed) != Q_OPEN) {
         side_release(&q->plock);
         return -ESHUTDOWN;
     }
-    /* relaxed: under plock. */
-    if (atomic_load_explicit(&q->n, memory_order_relaxed) >= q->cap) {
-        side_release(&q->plock);
-        return -EAGAIN;
+    if (q->kind == WEFT_QUEUE_FIFO) {
+        if (weft__ring_size(&q->ring) >= q->cap) {
+            side_release(&q->plock);
+            return -EAGAIN;
+        }
+        /* [Q1] relaxed: only producers write it, under plock; the ring's
+         * [R1] carries it to consumers. */
+        atomic_store_explicit(
+            &q->puts, atomic_load_explicit(&q->puts, memory_order_relaxed) + 1,
+            memory_order_relaxed);
+        ok = weft__ring_enqueue_spsc(&q->ring, item);
+        WEFT_ASSERT(ok);
+    } else {
+        /* relaxed: under plock. */
+        if (atomic_load_explicit(&q->n, memory_order_relaxed) >= q->cap) {
+            side_release(&q->plock);
+            return -EAGAIN;
+        }
+        /* [Q1] relaxed: under plock, which consumers also take. */
+        atomic_store_explicit(
+            &q->puts, atomic_load_explicit(&q->puts, memory_order_relaxed) + 1,
+            memory_order_relaxed);
+        arr_push(q, item, prio);
     }
-    /* [Q1] relaxed: under plock, which consumers also take. */
-    atomic_store_explicit(
-        &q->puts, atomic_load_explicit(&q->puts, memory_order_relaxed) + 1,
-        memory_order_relaxed);
-    arr_push(q, item, prio);
     side_release(&q->plock);
-signal:
     /* MUTANT 12: lost wake-up, a blocked consumer is never woken. */
     if (!WEFT_MUTANT(12))
         weft__ec_signal(&q->not_empty, 1);
@@ -773,51 +323,35 @@ signal:
 
 /* 0, -EAGAIN (empty or lock busy for try), -ESHUTDOWN, -ETIMEDOUT. */
 static int
-get_once(struct weft_queue *q, void **item, weft_deadline_t deadline,
-         bool force)
+get_once(struct weft_queue *q, void **item, weft_deadline_t deadline)
 {
-    uint32_t st, me;
+    struct side_lock *lk = q->kind == WEFT_QUEUE_FIFO ? &q->clock : &q->plock;
+    int rc = side_acquire(lk, deadline);
+    uint32_t st;
     bool ok;
-    int rc;
 
-    if (q->kind == WEFT_QUEUE_FIFO) {
-        me = self_tid();
-        for (int pass = 0;; pass++) {
-            /* The last pass after SWEPT takes every lane (force): a
-             * lane biased to another consumer is not empty. */
-            if (fifo_take(q, me, item, force || pass > 0)) {
-                weft__ec_signal(&q->not_full, 1);
-                return 0;
-            }
-            WEFT_CHAOS_POINT();
-            /* [Q2] acquire: pairs with the fetch_or of SWEPT in [Q3]. */
-            st = atomic_load_explicit(&q->state, memory_order_acquire);
-            if (st & Q_DRAINED)
-                return -ESHUTDOWN;
-            if (!(st & Q_SWEPT))
-                return -EAGAIN;
-            if (pass > 0)
-                return -ESHUTDOWN;
-        }
-    }
-    rc = side_acquire(&q->plock, deadline);
     if (rc != 0)
         return deadline == WEFT_DEADLINE_POLL ? -EAGAIN : rc;
     for (int pass = 0;; pass++) {
-        /* relaxed: under plock. */
-        ok = atomic_load_explicit(&q->n, memory_order_relaxed) > 0;
+        if (q->kind == WEFT_QUEUE_FIFO) {
+            ok = weft__ring_dequeue_spsc(&q->ring, item);
+        } else {
+            /* relaxed: under plock. */
+            ok = atomic_load_explicit(&q->n, memory_order_relaxed) > 0;
+            if (ok)
+                *item = arr_pop(q);
+        }
         if (ok) {
-            *item = arr_pop(q);
-            side_release(&q->plock);
+            side_release(lk);
             weft__ec_signal(&q->not_full, 1);
             return 0;
         }
         WEFT_CHAOS_POINT();
-        /* [Q2] acquire: pairs with the fetch_or of SWEPT in [Q3]. */
+        /* [Q2] acquire: pairs with the release store in [Q3]. */
         st = atomic_load_explicit(&q->state, memory_order_acquire);
-        if (!(st & Q_SWEPT) || pass > 0 || (st & Q_DRAINED)) {
-            side_release(&q->plock);
-            return (st & Q_SWEPT) ? -ESHUTDOWN : -EAGAIN;
+        if (st == Q_OPEN || pass > 0 || st == Q_IMMEDIATE) {
+            side_release(lk);
+            return st == Q_OPEN ? -EAGAIN : -ESHUTDOWN;
         }
     }
 }
@@ -837,12 +371,12 @@ may_put(const struct weft_queue *q)
     size_t n;
 
     if (q->kind == WEFT_QUEUE_FIFO)
-        n = fifo_len(q);
+        n = weft__ring_size(&q->ring);
     else /* relaxed: a hint. */
         n = atomic_load_explicit(&q->n, memory_order_relaxed);
     /* relaxed: a hint. */
     return n < q->cap ||
-           atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
+           atomic_load_explicit(&q->state, memory_order_relaxed) != Q_OPEN;
 }
 
 static bool
@@ -851,11 +385,12 @@ may_get(const struct weft_queue *q)
     size_t n;
 
     if (q->kind == WEFT_QUEUE_FIFO)
-        n = fifo_len(q);
+        n = weft__ring_size(&q->ring);
     else /* relaxed: a hint. */
         n = atomic_load_explicit(&q->n, memory_order_relaxed);
     /* relaxed: a hint. */
-    return n > 0 || atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
+    return n > 0 ||
+           atomic_load_explicit(&q->state, memory_order_relaxed) != Q_OPEN;
 }
 
 static int
@@ -866,7 +401,7 @@ queue_put(struct weft_queue *q, void *item, int64_t prio,
     uint32_t snap;
     int rc, w;
 
-    rc = put_once(q, item, prio, deadline, deadline == WEFT_DEADLINE_POLL);
+    rc = put_once(q, item, prio, deadline);
     if (rc != -EAGAIN)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
@@ -875,13 +410,13 @@ queue_put(struct weft_queue *q, void *item, int64_t prio,
         weft__spin_step(&round);
         if (!may_put(q))
             continue;
-        rc = put_once(q, item, prio, deadline, round >= Q_SPIN / 2);
+        rc = put_once(q, item, prio, deadline);
         if (rc != -EAGAIN)
             return rc;
     }
     for (;;) {
         snap = weft__ec_prepare(&q->not_full);
-        rc = put_once(q, item, prio, deadline, true);
+        rc = put_once(q, item, prio, deadline);
         if (rc != -EAGAIN) {
             weft__ec_cancel(&q->not_full);
             return rc;
@@ -889,7 +424,7 @@ queue_put(struct weft_queue *q, void *item, int64_t prio,
         w = weft__ec_wait(&q->not_full, snap, deadline);
         weft__ec_cancel(&q->not_full);
         if (w == -ETIMEDOUT) {
-            rc = put_once(q, item, prio, WEFT_DEADLINE_POLL, true);
+            rc = put_once(q, item, prio, WEFT_DEADLINE_POLL);
             return rc == -EAGAIN ? -ETIMEDOUT : rc;
         }
     }
@@ -900,6 +435,8 @@ weft_queue_put(weft_queue_t *q, void *item, weft_deadline_t deadline)
 {
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_put(q, item, deadline);
     return queue_put(q, item, 0, deadline);
 }
 
@@ -907,7 +444,7 @@ int
 weft_queue_put_prio(weft_queue_t *q, void *item, int64_t prio,
                     weft_deadline_t deadline)
 {
-    if (q == NULL || q->kind != WEFT_QUEUE_PRIORITY)
+    if (q == NULL || weft__queue_kind(q) != WEFT_QUEUE_PRIORITY)
         return -EINVAL;
     return queue_put(q, item, prio, deadline);
 }
@@ -917,7 +454,9 @@ weft_queue_try_put(weft_queue_t *q, void *item)
 {
     if (q == NULL)
         return -EINVAL;
-    return put_once(q, item, 0, WEFT_DEADLINE_POLL, true);
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_try_put(q, item);
+    return put_once(q, item, 0, WEFT_DEADLINE_POLL);
 }
 
 int
@@ -929,7 +468,9 @@ weft_queue_get(weft_queue_t *q, void **item, weft_deadline_t deadline)
 
     if (q == NULL || item == NULL)
         return -EINVAL;
-    rc = get_once(q, item, deadline, deadline == WEFT_DEADLINE_POLL);
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_get(q, item, deadline);
+    rc = get_once(q, item, deadline);
     if (rc != -EAGAIN)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
@@ -938,13 +479,13 @@ weft_queue_get(weft_queue_t *q, void **item, weft_deadline_t deadline)
         weft__spin_step(&round);
         if (!may_get(q))
             continue;
-        rc = get_once(q, item, deadline, round >= Q_SPIN / 2);
+        rc = get_once(q, item, deadline);
         if (rc != -EAGAIN)
             return rc;
     }
     for (;;) {
         snap = weft__ec_prepare(&q->not_empty);
-        rc = get_once(q, item, deadline, true);
+        rc = get_once(q, item, deadline);
         if (rc != -EAGAIN) {
             weft__ec_cancel(&q->not_empty);
             return rc;
@@ -952,7 +493,7 @@ weft_queue_get(weft_queue_t *q, void **item, weft_deadline_t deadline)
         w = weft__ec_wait(&q->not_empty, snap, deadline);
         weft__ec_cancel(&q->not_empty);
         if (w == -ETIMEDOUT) {
-            rc = get_once(q, item, WEFT_DEADLINE_POLL, true);
+            rc = get_once(q, item, WEFT_DEADLINE_POLL);
             return rc == -EAGAIN ? -ETIMEDOUT : rc;
         }
     }
@@ -963,24 +504,12 @@ weft_queue_try_get(weft_queue_t *q, void **item)
 {
     if (q == NULL || item == NULL)
         return -EINVAL;
-    return get_once(q, item, WEFT_DEADLINE_POLL, true);
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_try_get(q, item);
+    return get_once(q, item, WEFT_DEADLINE_POLL);
 }
 
 /* ---- task_done / join ----------------------------------------------- */
-
-/* [Q4] the items ever put: the lanes' counts (FIFO) or puts. */
-static uint64_t
-total_puts(const struct weft_queue *q, memory_order mo)
-{
-    uint64_t p;
-
-    if (q->kind != WEFT_QUEUE_FIFO)
-        return atomic_load_explicit(&q->puts, mo);
-    p = 0;
-    for (unsigned i = 0; i < Q_LANES; i++)
-        p += atomic_load_explicit(&q->lanes[i].puts, mo);
-    return p;
-}
 
 static bool
 all_done(struct weft_queue *q)
@@ -988,7 +517,7 @@ all_done(struct weft_queue *q)
     /* [Q4] seq_cst: done first (it never exceeds puts), then puts; the
      * joiner's half of the handshake with task_done. */
     uint64_t d = atomic_load_explicit(&q->done, memory_order_seq_cst);
-    return d >= total_puts(q, memory_order_seq_cst);
+    return d >= atomic_load_explicit(&q->puts, memory_order_seq_cst);
 }
 
 int
@@ -998,12 +527,14 @@ weft_queue_task_done(weft_queue_t *q)
 
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_task_done(q);
     /* relaxed: the CAS below orders. */
     d = atomic_load_explicit(&q->done, memory_order_relaxed);
     do {
         /* relaxed: the get of the item being marked done already ordered
-         * its put (and its lane's puts increment) before us ([Q1]). */
-        p = total_puts(q, memory_order_relaxed);
+         * its put (and puts increment) before us ([Q1]). */
+        p = atomic_load_explicit(&q->puts, memory_order_relaxed);
         if (d >= p)
             return -EOVERFLOW;
         WEFT_CHAOS_POINT();
@@ -1029,6 +560,8 @@ weft_queue_join(weft_queue_t *q, weft_deadline_t deadline)
 
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_join(q, deadline);
     for (;;) {
         if (all_done(q))
             return 0;
@@ -1051,55 +584,36 @@ weft_queue_join(weft_queue_t *q, weft_deadline_t deadline)
 int
 weft_queue_shutdown(weft_queue_t *q, unsigned flags)
 {
-    uint32_t me = self_tid();
     uint64_t dropped = 0;
     void *item;
-    int how;
 
     if (q == NULL || (flags & ~WEFT_QUEUE_SHUTDOWN_IMMEDIATE) != 0)
         return -EINVAL;
-    /* [Q3] seq_cst: before the sweep; puts read it under their lock. */
-    atomic_fetch_or_explicit(&q->state, Q_CLOSED, memory_order_seq_cst);
-    /* The sweep: every put that missed CLOSED has finished after it. */
-    if (q->kind == WEFT_QUEUE_FIFO) {
-        for (unsigned i = 0; i < Q_LANES; i++) {
-            how = blk_enter(&q->lanes[i].plock, me, false);
-            blk_exit(&q->lanes[i].plock, me, how, false);
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_shutdown(q, flags);
+    (void)side_acquire(&q->plock, WEFT_DEADLINE_NEVER);
+    /* [Q3] release: pairs with the acquire in [Q2]; under plock so no
+     * put straddles it. relaxed load: under plock. */
+    if (flags & WEFT_QUEUE_SHUTDOWN_IMMEDIATE)
+        atomic_store_explicit(&q->state, Q_IMMEDIATE, memory_order_release);
+    else if (atomic_load_explicit(&q->state, memory_order_relaxed) == Q_OPEN)
+        atomic_store_explicit(&q->state, Q_SHUT, memory_order_release);
+    if (q->kind != WEFT_QUEUE_FIFO && (flags & WEFT_QUEUE_SHUTDOWN_IMMEDIATE)) {
+        while (atomic_load_explicit(&q->n, memory_order_relaxed) > 0) {
+            (void)arr_pop(q);
+            dropped++;
         }
-    } else {
-        (void)side_acquire(&q->plock, WEFT_DEADLINE_NEVER);
-        side_release(&q->plock);
     }
-    /* [Q3] seq_cst (a release): the sweep before a consumer's acquire of
-     * SWEPT in [Q2]. */
-    atomic_fetch_or_explicit(&q->state, Q_SWEPT, memory_order_seq_cst);
-    if (flags & WEFT_QUEUE_SHUTDOWN_IMMEDIATE) {
-        if (q->kind == WEFT_QUEUE_FIFO) {
-            for (unsigned i = 0; i < Q_LANES; i++) {
-                struct lane *ln = &q->lanes[i];
-
-                if (lane_size(ln) == 0)
-                    continue;
-                how = blk_enter(&ln->clock, me, false);
-                while (weft__ring_dequeue_spsc(&ln->ring, &item))
-                    dropped++;
-                blk_exit(&ln->clock, me, how, false);
-            }
-        } else {
-            (void)side_acquire(&q->plock, WEFT_DEADLINE_NEVER);
-            /* relaxed: under plock. */
-            while (atomic_load_explicit(&q->n, memory_order_relaxed) > 0) {
-                (void)arr_pop(q);
-                dropped++;
-            }
-            side_release(&q->plock);
-        }
-        if (dropped > 0) {
-            /* [Q4] seq_cst: as task_done, for every dropped item. */
-            atomic_fetch_add_explicit(&q->done, dropped, memory_order_seq_cst);
-        }
-        /* [Q3] seq_cst: after the drain; gets then fail at once. */
-        atomic_fetch_or_explicit(&q->state, Q_DRAINED, memory_order_seq_cst);
+    side_release(&q->plock);
+    if (q->kind == WEFT_QUEUE_FIFO && (flags & WEFT_QUEUE_SHUTDOWN_IMMEDIATE)) {
+        (void)side_acquire(&q->clock, WEFT_DEADLINE_NEVER);
+        while (weft__ring_dequeue_spsc(&q->ring, &item))
+            dropped++;
+        side_release(&q->clock);
+    }
+    if (dropped > 0) {
+        /* [Q4] seq_cst: as task_done, for every dropped item. */
+        atomic_fetch_add_explicit(&q->done, dropped, memory_order_seq_cst);
     }
     weft__ec_signal(&q->joined, INT_MAX);
     weft__ec_signal(&q->not_full, INT_MAX);
@@ -1112,11 +626,10 @@ weft_queue_len(const weft_queue_t *q)
 {
     if (q == NULL)
         return 0;
-    if (q->kind == WEFT_QUEUE_FIFO) {
-        size_t n = fifo_len(q);
-        /* per-lane snapshots of different instants may add up past cap */
-        return n < q->cap ? n : q->cap;
-    }
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_len(q);
+    if (q->kind == WEFT_QUEUE_FIFO)
+        return weft__ring_size(&q->ring);
     /* relaxed: a snapshot. */
     return atomic_load_explicit(&q->n, memory_order_relaxed);
 }
@@ -1124,13 +637,20 @@ weft_queue_len(const weft_queue_t *q)
 size_t
 weft_queue_capacity(const weft_queue_t *q)
 {
-    return q == NULL ? 0 : q->cap;
+    if (q == NULL)
+        return 0;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_capacity(q);
+    return q->cap;
 }
 
 bool
 weft_queue_is_shutdown(const weft_queue_t *q)
 {
+    if (q == NULL)
+        return false;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_is_shutdown(q);
     /* relaxed: a snapshot. */
-    return q != NULL && (atomic_load_explicit(&q->state, memory_order_relaxed) &
-                         Q_CLOSED) != 0;
+    return atomic_load_explicit(&q->state, memory_order_relaxed) != Q_OPEN;
 }

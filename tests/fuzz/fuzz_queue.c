@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_queue.c - libFuzzer harness: weft_queue (FIFO, LIFO, priority)
+ * fuzz_queue.c - libFuzzer harness: weft_queue (FIFO, LIFO, priority,
+ * FIFO lanes)
  * against a reference model.
  *
  * Input: byte 0 picks the kind, byte 1 the capacity; then one operation
@@ -9,8 +10,9 @@
  * shutdown (plain, immediate, bad flags), the snapshots, bad arguments,
  * and hand-offs with a second thread blocked in get, put or join (woken
  * by a put, a get, task_done or a shutdown). Every return code, every
- * item (identity and order: FIFO per producer thread for WEFT_QUEUE_FIFO)
- * and every snapshot must match the model.
+ * item (identity and order: exact for WEFT_QUEUE_FIFO, FIFO per producer
+ * thread for WEFT_QUEUE_FIFO_LANES) and every snapshot must match the
+ * model.
  * Single-threaded except for the hand-offs, whose outcome is fixed: the
  * helper thread can only finish after the main thread's unblocking step.
  */
@@ -58,7 +60,7 @@ m_next(const struct model *m)
 {
     size_t best = 0;
 
-    if (m->kind == WEFT_QUEUE_FIFO)
+    if (m->kind == WEFT_QUEUE_FIFO || m->kind == WEFT_QUEUE_FIFO_LANES)
         return 0;
     if (m->kind == WEFT_QUEUE_LIFO)
         return m->n - 1;
@@ -79,16 +81,17 @@ m_pop(struct model *m)
     return item;
 }
 
-/* A get returned got: FIFO is per producer (weft/queue.h), so got must be
- * the oldest queued item of its producer (a FIFO entry's prio holds its
- * producer: 0 for the main thread, the item itself for a helper's put).
- * The other kinds: exactly the model's next item. */
+/* A get returned got. FIFO_LANES is FIFO per producer (weft/queue.h), so
+ * got must be the oldest queued item of its producer (a FIFO_LANES entry's
+ * prio holds its producer: 0 for the main thread, the item itself for a
+ * helper's put). The other kinds (FIFO: exact order across threads):
+ * exactly the model's next item. */
 static bool
 m_take(struct model *m, void *got)
 {
     size_t i;
 
-    if (m->kind != WEFT_QUEUE_FIFO)
+    if (m->kind != WEFT_QUEUE_FIFO_LANES)
         return got == m_pop(m);
     for (i = 0; i < m->n && m->ents[i].item != got; i++)
         ;
@@ -247,7 +250,8 @@ handoff(weft_queue_t *q, struct model *m, struct fz_reader *r)
     FZ_CHECK(pthread_join(t, NULL) == 0);
     FZ_CHECK_RC(h.rc, 0);
     m_push(m, h.item,
-           m->kind == WEFT_QUEUE_FIFO ? (int64_t)(uintptr_t)h.item : h.prio);
+           m->kind == WEFT_QUEUE_FIFO_LANES ? (int64_t)(uintptr_t)h.item
+                                            : h.prio);
 }
 
 /* ---- the operations ------------------------------------------------------ */
@@ -265,7 +269,7 @@ bad_arguments(weft_queue_t *q, struct fz_reader *r)
                                       WEFT_QUEUE_MAX_CAPACITY + 1, &none),
                     -EINVAL);
         FZ_CHECK_RC(
-            weft_queue_create((enum weft_queue_kind)(3 + fz_u8(r)), 1, &none),
+            weft_queue_create((enum weft_queue_kind)(4 + fz_u8(r)), 1, &none),
             -EINVAL);
         FZ_CHECK_RC(weft_queue_create(WEFT_QUEUE_FIFO, 1, NULL), -EINVAL);
         FZ_CHECK(none == NULL);
@@ -393,7 +397,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *got;
 
     memset(&m, 0, sizeof(m));
-    m.kind = (enum weft_queue_kind)(fz_u8(&r) % 3);
+    m.kind = (enum weft_queue_kind)(fz_u8(&r) % 4);
     m.cap = 1 + fz_u8(&r) % 16;
     if (m.cap == 16)
         m.cap = CAP_MAX - fz_u8(&r) % 64; /* now and then a large one */
@@ -401,7 +405,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned i = 0; i < MAX_OPS && fz_more(&r); i++)
         step(q, &m, &r, &threads);
     /* Drain what is left: it must come out in the model's order (per
-     * producer for FIFO). */
+     * producer for FIFO_LANES). */
     while (m_get_rc(&m, -EAGAIN) == 0) {
         FZ_CHECK_RC(weft_queue_try_get(q, &got), 0);
         FZ_CHECK(m_take(&m, got));

@@ -14,7 +14,9 @@
 #define MS   WEFT_NS_PER_MS
 
 static const enum weft_queue_kind kinds[] = {WEFT_QUEUE_FIFO, WEFT_QUEUE_LIFO,
-                                             WEFT_QUEUE_PRIORITY};
+                                             WEFT_QUEUE_PRIORITY,
+                                             WEFT_QUEUE_FIFO_LANES};
+#define NKINDS 4
 
 START_TEST(test_bad_input)
 {
@@ -39,13 +41,28 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(weft_queue_destroy(NULL), -EINVAL);
     ck_assert_uint_eq(weft_queue_len(NULL), 0);
     ck_assert_uint_eq(weft_queue_capacity(NULL), 0);
-    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO, 4, &q), 0);
-    ck_assert_int_eq(weft_queue_get(q, NULL, WEFT_DEADLINE_POLL), -EINVAL);
-    ck_assert_int_eq(weft_queue_try_get(q, NULL), -EINVAL);
-    ck_assert_int_eq(weft_queue_put_prio(q, P(1), 3, WEFT_DEADLINE_POLL),
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES, 0, &q), -EINVAL);
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES,
+                                       WEFT_QUEUE_MAX_CAPACITY + 1, &q),
                      -EINVAL);
-    ck_assert_int_eq(weft_queue_shutdown(q, 0x10), -EINVAL);
-    ck_assert_int_eq(weft_queue_destroy(q), 0);
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES, 4, NULL),
+                     -EINVAL);
+    ck_assert_ptr_null(q);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(
+            weft_queue_create(k ? WEFT_QUEUE_FIFO_LANES : WEFT_QUEUE_FIFO, 4,
+                              &q),
+            0);
+        ck_assert_int_eq(weft_queue_get(q, NULL, WEFT_DEADLINE_POLL), -EINVAL);
+        ck_assert_int_eq(weft_queue_try_get(q, NULL), -EINVAL);
+        ck_assert_int_eq(weft_queue_put_prio(q, P(1), 3, WEFT_DEADLINE_POLL),
+                         -EINVAL);
+        ck_assert_int_eq(weft_queue_shutdown(q, 0x10), -EINVAL);
+        ck_assert(!weft_queue_is_shutdown(q));
+        ck_assert_uint_eq(weft_queue_capacity(q), 4);
+        ck_assert_int_eq(weft_queue_destroy(q), 0);
+        q = NULL;
+    }
 }
 END_TEST
 
@@ -53,9 +70,9 @@ END_TEST
 START_TEST(test_order_and_capacity)
 {
     static const int in[] = {111, 333, 222};
-    static const int want[3][3] = {
-        {111, 333, 222}, {222, 333, 111}, {111, 222, 333}};
-    for (int k = 0; k < 3; k++) {
+    static const int want[NKINDS][3] = {
+        {111, 333, 222}, {222, 333, 111}, {111, 222, 333}, {111, 333, 222}};
+    for (int k = 0; k < NKINDS; k++) {
         for (size_t cap = 3; cap <= 7; cap++) { /* not powers of two too */
             weft_queue_t *q;
             void *it;
@@ -200,7 +217,7 @@ consumer_done(void *arg)
 /* CPython's test_queue_task_done / queue_join_test. */
 START_TEST(test_task_done_join)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q;
         struct pc c[2] = {{0}};
         pthread_t t[2];
@@ -258,7 +275,7 @@ END_TEST
 /* Many items through a small queue between threads, blocking both ways. */
 START_TEST(test_blocking_transfer)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q;
         struct pc p = {0}, c = {0};
         pthread_t tp, tc;
@@ -283,7 +300,7 @@ END_TEST
 /* Python 3.13 shutdown: blocked producer and consumer both wake. */
 START_TEST(test_shutdown_wakes_blocked)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q, *q2;
         struct pc p = {0}, c = {0};
         pthread_t tp, tc;
@@ -314,7 +331,7 @@ END_TEST
 
 START_TEST(test_shutdown_drain_and_immediate)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q;
         void *it;
 
@@ -352,7 +369,8 @@ START_TEST(test_shutdown_drain_and_immediate)
 }
 END_TEST
 
-/* FIFO lanes ([Q7] credits): each thread puts into its own lane, and the
+/* WEFT_QUEUE_FIFO_LANES ([Q7] credits): each thread puts into its own
+ * lane, and the
  * capacity still holds for the whole queue. A thread whose lane has no
  * credit left takes the unused ones of another lane (here: of a thread
  * that has exited, whose lane stays biased to it), so try_put fails only
@@ -395,7 +413,8 @@ START_TEST(test_fifo_lanes_capacity)
     void *it;
     unsigned got = 0;
 
-    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO, LANE_CAP, &lane_q), 0);
+    ck_assert_int_eq(
+        weft_queue_create(WEFT_QUEUE_FIFO_LANES, LANE_CAP, &lane_q), 0);
     atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
     /* One thread fills the queue and exits, its lane holding every credit. */
     lane_run(1);
@@ -454,7 +473,8 @@ START_TEST(test_fifo_lanes_fair)
     void *it;
     unsigned k;
 
-    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO, 4096, &lane_q), 0);
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES, 4096, &lane_q),
+                     0);
     pthread_create(&a, NULL, fair_filler, (void *)(uintptr_t)3000);
     pthread_join(a, NULL);
     pthread_create(&b, NULL, fair_filler, (void *)(uintptr_t)1);
