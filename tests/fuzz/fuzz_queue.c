@@ -41,6 +41,7 @@ struct model {
     size_t cap, n;
     struct ent ents[CAP_MAX];
     uint64_t seq, puts, done, next_item;
+    int64_t helpers; /* FIFO_LANES: hand-off helper threads that put */
     int state;
 };
 
@@ -83,9 +84,9 @@ m_pop(struct model *m)
 
 /* A get returned got. FIFO_LANES is FIFO per producer (weft/queue.h), so
  * got must be the oldest queued item of its producer (a FIFO_LANES entry's
- * prio holds its producer: 0 for the main thread, the item itself for a
- * helper's put). The other kinds (FIFO: exact order across threads):
- * exactly the model's next item. */
+ * prio holds its producer: 0 for the main thread, -k for the k-th helper
+ * thread that put; not the item, which may be NULL). The other kinds (FIFO:
+ * exact order across threads): exactly the model's next item. */
 static bool
 m_take(struct model *m, void *got)
 {
@@ -250,8 +251,7 @@ handoff(weft_queue_t *q, struct model *m, struct fz_reader *r)
     FZ_CHECK(pthread_join(t, NULL) == 0);
     FZ_CHECK_RC(h.rc, 0);
     m_push(m, h.item,
-           m->kind == WEFT_QUEUE_FIFO_LANES ? (int64_t)(uintptr_t)h.item
-                                            : h.prio);
+           m->kind == WEFT_QUEUE_FIFO_LANES ? -++m->helpers : h.prio);
 }
 
 /* ---- the operations ------------------------------------------------------ */
