@@ -212,6 +212,10 @@ handoff(weft_queue_t *q, struct model *m, struct fz_reader *r)
         return;
     if (h.what == BLOCK_PUT) {
         h.item = next_item(m, r);
+        /* FIFO_LANES: only the main thread puts NULL (items are told
+         * apart by identity; all NULLs then share one producer). */
+        if (m->kind == WEFT_QUEUE_FIFO_LANES && h.item == NULL)
+            h.item = (void *)(uintptr_t)++m->next_item;
         if (m->kind == WEFT_QUEUE_PRIORITY)
             h.prio = (int8_t)fz_u8(r);
     }
