@@ -4,12 +4,18 @@
  * and C consumers move N items (WEFT_BENCH_QUEUE_N: 4M; 400k in --quick)
  * through 1024 slots. Rows: queue PpCc,slots=1024 <system> items/s higher,
  * for P=C=1 and P=C=2, systems:
- *   weft     weft_queue (FIFO), blocking put/get;
+ *   weft        weft_queue WEFT_QUEUE_FIFO (exact FIFO), blocking put/get;
+ *   weft_lanes  weft_queue WEFT_QUEUE_FIFO_LANES (FIFO per producer only),
+ *               blocking put/get;
  *   mutex    a ring under one pthread mutex and two condvars (the baseline);
  *   ck_ring  raw ck_ring MPMC, spinning with sched_yield on full/empty (the
  *            wrapper's cost; it cannot block).
- * Each consumer stops at an end marker (one per consumer, put after all
- * producers finish); every item value is summed and checked.
+ * End markers: for the exact-FIFO systems (weft, mutex, ck_ring) main
+ * puts one per consumer after joining the producers, and each consumer
+ * stops at the first it gets. weft_lanes is FIFO per producer only (a
+ * marker put by main may overtake the producers' items), so there each
+ * producer puts one marker per consumer after its items and each consumer
+ * stops at its P-th. Every item value is summed and checked.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -28,7 +34,7 @@
 #define SLOTS 1024u
 #define END   ((void *)(uintptr_t)UINT64_MAX)
 
-enum sys { SYS_WEFT, SYS_MUTEX, SYS_CK };
+enum sys { SYS_WEFT, SYS_MUTEX, SYS_CK, SYS_WEFT_LANES, SYS_N };
 
 struct mq {
     pthread_mutex_t mu;
@@ -40,6 +46,8 @@ struct mq {
 struct run {
     enum sys sys;
     unsigned long per_producer;
+    unsigned np;
+    bool own_ends; /* producers put the end markers (weft_lanes) */
     weft_queue_t *wq;
     struct mq mq;
     ck_ring_t ring;
@@ -81,6 +89,7 @@ put(struct run *r, void *p)
 {
     switch (r->sys) {
     case SYS_WEFT:
+    case SYS_WEFT_LANES:
         if (weft_queue_put(r->wq, p, WEFT_DEADLINE_NEVER) != 0)
             abort();
         break;
@@ -90,6 +99,8 @@ put(struct run *r, void *p)
     case SYS_CK:
         while (!ck_ring_enqueue_mpmc(&r->ring, r->rbuf, p))
             sched_yield();
+        break;
+    case SYS_N:
         break;
     }
 }
@@ -101,6 +112,7 @@ get(struct run *r)
 
     switch (r->sys) {
     case SYS_WEFT:
+    case SYS_WEFT_LANES:
         if (weft_queue_get(r->wq, &p, WEFT_DEADLINE_NEVER) != 0)
             abort();
         break;
@@ -110,6 +122,8 @@ get(struct run *r)
     case SYS_CK:
         while (!ck_ring_dequeue_mpmc(&r->ring, r->rbuf, &p))
             sched_yield();
+        break;
+    case SYS_N:
         break;
     }
     return p;
@@ -131,6 +145,8 @@ producer(void *arg)
     wait_go(r);
     for (unsigned long i = 1; i <= r->per_producer; i++)
         put(r, (void *)(uintptr_t)i);
+    for (unsigned i = 0; r->own_ends && i < r->np; i++) /* np consumers */
+        put(r, END);
     return NULL;
 }
 
@@ -139,11 +155,17 @@ consumer(void *arg)
 {
     struct run *r = arg;
     unsigned long sum = 0;
+    unsigned ends = 0;
     void *p;
 
     wait_go(r);
-    while ((p = get(r)) != END)
-        sum += (uintptr_t)p;
+    while (ends < (r->own_ends ? r->np : 1)) {
+        p = get(r);
+        if (p == END)
+            ends++;
+        else
+            sum += (uintptr_t)p;
+    }
     /* relaxed: read after join. */
     atomic_fetch_add_explicit(&r->sum, sum, memory_order_relaxed);
     return NULL;
@@ -160,6 +182,11 @@ run_one(enum sys sys, unsigned np, unsigned long n)
     memset(&r, 0, sizeof(r));
     r.sys = sys;
     r.per_producer = per;
+    r.np = np;
+    r.own_ends = sys == SYS_WEFT_LANES;
+    if (sys == SYS_WEFT_LANES &&
+        weft_queue_create(WEFT_QUEUE_FIFO_LANES, SLOTS, &r.wq))
+        return -1;
     if (sys == SYS_WEFT && weft_queue_create(WEFT_QUEUE_FIFO, SLOTS, &r.wq))
         return -1;
     if (sys == SYS_MUTEX) {
@@ -181,7 +208,7 @@ run_one(enum sys sys, unsigned np, unsigned long n)
     atomic_store_explicit(&r.go, 1, memory_order_release);
     for (unsigned i = 0; i < np; i++)
         pthread_join(th[i], NULL);
-    for (unsigned i = 0; i < np; i++)
+    for (unsigned i = 0; !r.own_ends && i < np; i++)
         put(&r, END);
     for (unsigned i = 0; i < np; i++)
         pthread_join(th[np + i], NULL);
@@ -192,7 +219,7 @@ run_one(enum sys sys, unsigned np, unsigned long n)
         fprintf(stderr, "bench_queue: lost or duplicated items\n");
         exit(1);
     }
-    if (sys == SYS_WEFT)
+    if (sys == SYS_WEFT || sys == SYS_WEFT_LANES)
         weft_queue_destroy(r.wq);
     if (sys == SYS_CK)
         free(r.rbuf);
@@ -202,7 +229,7 @@ run_one(enum sys sys, unsigned np, unsigned long n)
 int
 main(void)
 {
-    static const char *names[] = {"weft", "mutex", "ck_ring"};
+    static const char *names[] = {"weft", "mutex", "ck_ring", "weft_lanes"};
     unsigned long n = bench_size("WEFT_BENCH_QUEUE_N", 4000000, 400000);
     unsigned pcs[] = {1, 2};
     char params[64];
@@ -210,7 +237,7 @@ main(void)
     for (unsigned k = 0; k < 2; k++) {
         snprintf(params, sizeof(params), "%uP%uC,slots=%u", pcs[k], pcs[k],
                  SLOTS);
-        for (int s = 0; s < 3; s++) {
+        for (int s = 0; s < SYS_N; s++) {
             double v = run_one((enum sys)s, pcs[k], n);
             if (v < 0)
                 bench_missing("queue", params, names[s], "create failed");

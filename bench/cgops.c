@@ -14,6 +14,7 @@
  *                 (1024 keys; the update of the 90/10 mix that finds its
  *                 key: in place since [M10])
  *   queue         weft_queue_try_put + try_get (FIFO, capacity 1024)
+ *   queuelanes    the same on WEFT_QUEUE_FIFO_LANES
  *   mutexq        the same through a mutex-guarded ring (the baseline)
  */
 #include <pthread.h>
@@ -152,10 +153,12 @@ main(void)
         }
         BENCH_REGION_END();
         weft_map_destroy(m);
-    } else if (strcmp(op, "queue") == 0) {
+    } else if (strcmp(op, "queue") == 0 || strcmp(op, "queuelanes") == 0) {
         weft_queue_t *q;
         void *p = NULL;
-        if (weft_queue_create(WEFT_QUEUE_FIFO, RING, &q) != 0)
+        if (weft_queue_create(strcmp(op, "queue") == 0 ? WEFT_QUEUE_FIFO
+                                                       : WEFT_QUEUE_FIFO_LANES,
+                              RING, &q) != 0)
             return 1;
         BENCH_REGION_BEGIN();
         for (i = 0; i < n; i++) {

@@ -120,7 +120,8 @@ if [ $callgrind = 1 ]; then
                     weft:bench_submit mutex:bench_submit_mutex \
                     tbb:bench_submit_tbb glib:bench_submit_glib \
                     weft:cgops@counter weft-4-counters:cgops@counter4 atomic:cgops@atomic mutex:cgops@mutex \
-                    weft:cgops@map weft:cgops@mapput weft:cgops@queue mutex:cgops@mutexq; do
+                    weft:cgops@map weft:cgops@mapput weft:cgops@queue weft_lanes:cgops@queuelanes \
+                    mutex:cgops@mutexq; do
             sys=${spec%%:*} bin=${spec#*:} cgop=
             case $bin in *@*) cgop=${bin#*@} bin=${bin%@*} ;; esac
             export WEFT_CG_OP=$cgop

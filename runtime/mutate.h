@@ -21,6 +21,7 @@
  *      (the public header cannot use WEFT_MUTANT: WEFT_INLINE_MUTANT there)
  *  11  queue.c  [Q4] task_done: CAS -> load + store (lost update)
  *  12  queue.c  [E2] put: the blocked consumer is never woken
+ *  13  queue_lanes.c [Q6] lane lock revoker: no fence, no wait for owner
  *  21  map.c    [M4] byte-map node freed without a grace period
  *  22  map.c    [M4] intrusive node_free without a grace period
  *  23  map.c    [M10] in-place compute writes over any version, not its

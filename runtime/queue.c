@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * queue.c - weft_queue: bounded blocking FIFO, LIFO and priority queues.
+ * WEFT_QUEUE_FIFO_LANES (FIFO per producer) lives in queue_lanes.c: every
+ * public function here validates its arguments, then dispatches on the
+ * kind (the first member of both queue structs).
  *
  * FIFO: one ck_ring used single-producer single-consumer (ring.h _spsc),
  * with plock serialising producers and clock serialising consumers. In the
@@ -44,6 +47,7 @@
 #include <weft/queue.h>
 
 #include "mutate.h"
+#include "queue_lanes.h"
 #include "ring.h"
 #include "syncwait.h"
 
@@ -65,7 +69,7 @@ struct heap_ent {
 };
 
 struct weft_queue {
-    enum weft_queue_kind kind;
+    enum weft_queue_kind kind; /* first: see queue_lanes.h */
     size_t cap;
     struct weft__ring ring; /* FIFO */
     struct heap_ent *ents;  /* LIFO, PRIORITY: under plock */
@@ -157,8 +161,10 @@ weft_queue_create(enum weft_queue_kind kind, size_t capacity,
 
     if (out == NULL || capacity == 0 || capacity > WEFT_QUEUE_MAX_CAPACITY ||
         (kind != WEFT_QUEUE_FIFO && kind != WEFT_QUEUE_LIFO &&
-         kind != WEFT_QUEUE_PRIORITY))
+         kind != WEFT_QUEUE_PRIORITY && kind != WEFT_QUEUE_FIFO_LANES))
         return -EINVAL;
+    if (kind == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_create(capacity, out);
     weft__asym_init();
     q = weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*q));
     if (q == NULL)
@@ -201,6 +207,8 @@ weft_queue_destroy(weft_queue_t *q)
 {
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_destroy(q);
     if (q->kind == WEFT_QUEUE_FIFO)
         weft__ring_fini(&q->ring);
     weft__free(q->ents);
@@ -427,6 +435,8 @@ weft_queue_put(weft_queue_t *q, void *item, weft_deadline_t deadline)
 {
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_put(q, item, deadline);
     return queue_put(q, item, 0, deadline);
 }
 
@@ -434,7 +444,7 @@ int
 weft_queue_put_prio(weft_queue_t *q, void *item, int64_t prio,
                     weft_deadline_t deadline)
 {
-    if (q == NULL || q->kind != WEFT_QUEUE_PRIORITY)
+    if (q == NULL || weft__queue_kind(q) != WEFT_QUEUE_PRIORITY)
         return -EINVAL;
     return queue_put(q, item, prio, deadline);
 }
@@ -444,6 +454,8 @@ weft_queue_try_put(weft_queue_t *q, void *item)
 {
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_try_put(q, item);
     return put_once(q, item, 0, WEFT_DEADLINE_POLL);
 }
 
@@ -456,6 +468,8 @@ weft_queue_get(weft_queue_t *q, void **item, weft_deadline_t deadline)
 
     if (q == NULL || item == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_get(q, item, deadline);
     rc = get_once(q, item, deadline);
     if (rc != -EAGAIN)
         return rc;
@@ -490,6 +504,8 @@ weft_queue_try_get(weft_queue_t *q, void **item)
 {
     if (q == NULL || item == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_try_get(q, item);
     return get_once(q, item, WEFT_DEADLINE_POLL);
 }
 
@@ -511,6 +527,8 @@ weft_queue_task_done(weft_queue_t *q)
 
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_task_done(q);
     /* relaxed: the CAS below orders. */
     d = atomic_load_explicit(&q->done, memory_order_relaxed);
     do {
@@ -542,6 +560,8 @@ weft_queue_join(weft_queue_t *q, weft_deadline_t deadline)
 
     if (q == NULL)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_join(q, deadline);
     for (;;) {
         if (all_done(q))
             return 0;
@@ -569,6 +589,8 @@ weft_queue_shutdown(weft_queue_t *q, unsigned flags)
 
     if (q == NULL || (flags & ~WEFT_QUEUE_SHUTDOWN_IMMEDIATE) != 0)
         return -EINVAL;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_shutdown(q, flags);
     (void)side_acquire(&q->plock, WEFT_DEADLINE_NEVER);
     /* [Q3] release: pairs with the acquire in [Q2]; under plock so no
      * put straddles it. relaxed load: under plock. */
@@ -604,6 +626,8 @@ weft_queue_len(const weft_queue_t *q)
 {
     if (q == NULL)
         return 0;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_len(q);
     if (q->kind == WEFT_QUEUE_FIFO)
         return weft__ring_size(&q->ring);
     /* relaxed: a snapshot. */
@@ -613,13 +637,20 @@ weft_queue_len(const weft_queue_t *q)
 size_t
 weft_queue_capacity(const weft_queue_t *q)
 {
-    return q == NULL ? 0 : q->cap;
+    if (q == NULL)
+        return 0;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_capacity(q);
+    return q->cap;
 }
 
 bool
 weft_queue_is_shutdown(const weft_queue_t *q)
 {
+    if (q == NULL)
+        return false;
+    if (weft__queue_kind(q) == WEFT_QUEUE_FIFO_LANES)
+        return weft__qlanes_is_shutdown(q);
     /* relaxed: a snapshot. */
-    return q != NULL &&
-           atomic_load_explicit(&q->state, memory_order_relaxed) != Q_OPEN;
+    return atomic_load_explicit(&q->state, memory_order_relaxed) != Q_OPEN;
 }

@@ -13,6 +13,33 @@
  *   the k-th successful put. So items of one producer come out in the
  *   order it put them, and a put that returned before another put began
  *   comes out first.
+ * - WEFT_QUEUE_FIFO_LANES: opt-in, faster FIFO that is FIFO per producer
+ *   only: per-producer lanes, each a Concurrency Kit ring used
+ *   single-producer single-consumer, so that items stream between a
+ *   producer and a consumer in cache-line batches with no locked
+ *   instruction per item while each thread keeps its lane.
+ *   Order: FIFO per producer. The items one thread puts come out in the
+ *   order it put them (to any number of consumers: a get that returns a
+ *   later item of that thread never happens-before the get of an earlier
+ *   one). Across producers, the order of puts that are not ordered by
+ *   happens-before is unspecified, and even ordered puts of two different
+ *   threads (A puts x, tells B, B puts y) may come out as y before x. So
+ *   "join the producers, then put an end marker" does not work: the
+ *   marker may overtake their items; let each producer put its own
+ *   markers after its items (or use WEFT_QUEUE_FIFO).
+ *   Threads are mapped to lanes by a per-thread number (8 lanes), so
+ *   producers may share a lane; they then serialise on it. A consumer
+ *   keeps taking from the lane it last took from and moves to the next
+ *   one when it is empty, and at least every 1024 gets: a producer's items
+ *   never wait forever behind a busier producer's.
+ *   Capacity is still exact for the whole queue: a put that finds its own
+ *   lane's share of the capacity used moves unused shares of other lanes
+ *   over, so put blocks (try_put fails) only when the queue holds
+ *   capacity items, or, for try_put, while another thread holds a lane
+ *   for a moment. Memory: 8 rings of capacity + 1 rounded up to a power
+ *   of two pointers each; allocated by create when a ring is at most
+ *   128 KiB (capacity < 16384), else on the lane's first put (which may
+ *   then fail with -ENOMEM). len() sums per-lane snapshots.
  * - WEFT_QUEUE_LIFO: the most recently put item first.
  * - WEFT_QUEUE_PRIORITY: the lowest priority value first, FIFO among equal
  *   values (Python's PriorityQueue with (priority, sequence) entries).
@@ -56,7 +83,8 @@ typedef struct weft_queue weft_queue_t;
 enum weft_queue_kind {
     WEFT_QUEUE_FIFO = 0,
     WEFT_QUEUE_LIFO = 1,
-    WEFT_QUEUE_PRIORITY = 2
+    WEFT_QUEUE_PRIORITY = 2,
+    WEFT_QUEUE_FIFO_LANES = 3 /* FIFO per producer; see above */
 };
 
 /* The largest capacity a queue may have (2^30 items). */
@@ -84,7 +112,9 @@ WEFT_API int weft_queue_destroy(weft_queue_t *q);
  * weft_queue_put() - append item, waiting for room until deadline.
  * For a priority queue the item gets priority 0.
  * Return: 0; -ETIMEDOUT (still full at the deadline); -ESHUTDOWN (the
- * queue is shut down: item not queued); -EINVAL (NULL q).
+ * queue is shut down: item not queued); -EINVAL (NULL q); -ENOMEM
+ * (WEFT_QUEUE_FIFO_LANES with capacity >= 16384: the first put of a lane
+ * could not allocate its ring).
  * Each successful put adds one unfinished task (see weft_queue_task_done).
  */
 WEFT_API int weft_queue_put(weft_queue_t *q, void *item,
@@ -109,7 +139,8 @@ WEFT_API int weft_queue_get(weft_queue_t *q, void **item,
 
 /*
  * weft_queue_try_put() / weft_queue_try_get() - never block.
- * Return: 0; -EAGAIN (full / empty now); -ESHUTDOWN; -EINVAL.
+ * Return: 0; -EAGAIN (full / empty now); -ESHUTDOWN; -EINVAL; -ENOMEM
+ * (try_put, as for put).
  * (int rather than bool: -ESHUTDOWN must be told from -EAGAIN.) They may
  * return -EAGAIN while another producer (consumer) holds the side's lock
  * for a moment.
@@ -149,8 +180,10 @@ WEFT_API int weft_queue_join(weft_queue_t *q, weft_deadline_t deadline);
  */
 WEFT_API int weft_queue_shutdown(weft_queue_t *q, unsigned flags);
 
-/* Snapshots (exact when no other thread uses the queue). Return: the items
- * queued; the capacity; whether it is shut down. 0/false for NULL. */
+/* Snapshots (exact when no other thread uses the queue; under concurrency
+ * a WEFT_QUEUE_FIFO_LANES len sums per-lane snapshots taken one after the
+ * other, clamped to the capacity). Return: the items queued; the capacity;
+ * whether it is shut down. 0/false for NULL. */
 WEFT_API size_t weft_queue_len(const weft_queue_t *q);
 WEFT_API size_t weft_queue_capacity(const weft_queue_t *q);
 WEFT_API bool weft_queue_is_shutdown(const weft_queue_t *q);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_queue.c - libFuzzer harness: weft_queue (FIFO, LIFO, priority)
+ * fuzz_queue.c - libFuzzer harness: weft_queue (FIFO, LIFO, priority,
+ * FIFO lanes)
  * against a reference model.
  *
  * Input: byte 0 picks the kind, byte 1 the capacity; then one operation
@@ -9,7 +10,9 @@
  * shutdown (plain, immediate, bad flags), the snapshots, bad arguments,
  * and hand-offs with a second thread blocked in get, put or join (woken
  * by a put, a get, task_done or a shutdown). Every return code, every
- * item (identity and order) and every snapshot must match the model.
+ * item (identity and order: exact for WEFT_QUEUE_FIFO, FIFO per producer
+ * thread for WEFT_QUEUE_FIFO_LANES) and every snapshot must match the
+ * model.
  * Single-threaded except for the hand-offs, whose outcome is fixed: the
  * helper thread can only finish after the main thread's unblocking step.
  */
@@ -38,6 +41,7 @@ struct model {
     size_t cap, n;
     struct ent ents[CAP_MAX];
     uint64_t seq, puts, done, next_item;
+    int64_t helpers; /* FIFO_LANES: hand-off helper threads that put */
     int state;
 };
 
@@ -57,7 +61,7 @@ m_next(const struct model *m)
 {
     size_t best = 0;
 
-    if (m->kind == WEFT_QUEUE_FIFO)
+    if (m->kind == WEFT_QUEUE_FIFO || m->kind == WEFT_QUEUE_FIFO_LANES)
         return 0;
     if (m->kind == WEFT_QUEUE_LIFO)
         return m->n - 1;
@@ -76,6 +80,30 @@ m_pop(struct model *m)
     memmove(&m->ents[i], &m->ents[i + 1], (m->n - i - 1) * sizeof(m->ents[0]));
     m->n--;
     return item;
+}
+
+/* A get returned got. FIFO_LANES is FIFO per producer (weft/queue.h), so
+ * got must be the oldest queued item of its producer (a FIFO_LANES entry's
+ * prio holds its producer: 0 for the main thread, -k for the k-th helper
+ * thread that put; not the item, which may be NULL). The other kinds (FIFO:
+ * exact order across threads): exactly the model's next item. */
+static bool
+m_take(struct model *m, void *got)
+{
+    size_t i;
+
+    if (m->kind != WEFT_QUEUE_FIFO_LANES)
+        return got == m_pop(m);
+    for (i = 0; i < m->n && m->ents[i].item != got; i++)
+        ;
+    if (i == m->n)
+        return false;
+    for (size_t j = 0; j < i; j++)
+        if (m->ents[j].prio == m->ents[i].prio)
+            return false;
+    memmove(&m->ents[i], &m->ents[i + 1], (m->n - i - 1) * sizeof(m->ents[0]));
+    m->n--;
+    return true;
 }
 
 /* The code a put must return when it does not wait (or waits in vain). */
@@ -184,6 +212,10 @@ handoff(weft_queue_t *q, struct model *m, struct fz_reader *r)
         return;
     if (h.what == BLOCK_PUT) {
         h.item = next_item(m, r);
+        /* FIFO_LANES: only the main thread puts NULL (items are told
+         * apart by identity; all NULLs then share one producer). */
+        if (m->kind == WEFT_QUEUE_FIFO_LANES && h.item == NULL)
+            h.item = (void *)(uintptr_t)++m->next_item;
         if (m->kind == WEFT_QUEUE_PRIORITY)
             h.prio = (int8_t)fz_u8(r);
     }
@@ -215,14 +247,15 @@ handoff(weft_queue_t *q, struct model *m, struct fz_reader *r)
         m_push(m, item, 0);
         FZ_CHECK(pthread_join(t, NULL) == 0);
         FZ_CHECK_RC(h.rc, 0);
-        FZ_CHECK(h.item == m_pop(m));
+        FZ_CHECK(m_take(m, h.item));
         return;
     }
     FZ_CHECK_RC(weft_queue_get(q, &got, WEFT_DEADLINE_NEVER), 0);
-    FZ_CHECK(got == m_pop(m));
+    FZ_CHECK(m_take(m, got));
     FZ_CHECK(pthread_join(t, NULL) == 0);
     FZ_CHECK_RC(h.rc, 0);
-    m_push(m, h.item, h.prio);
+    m_push(m, h.item,
+           m->kind == WEFT_QUEUE_FIFO_LANES ? -++m->helpers : h.prio);
 }
 
 /* ---- the operations ------------------------------------------------------ */
@@ -240,7 +273,7 @@ bad_arguments(weft_queue_t *q, struct fz_reader *r)
                                       WEFT_QUEUE_MAX_CAPACITY + 1, &none),
                     -EINVAL);
         FZ_CHECK_RC(
-            weft_queue_create((enum weft_queue_kind)(3 + fz_u8(r)), 1, &none),
+            weft_queue_create((enum weft_queue_kind)(4 + fz_u8(r)), 1, &none),
             -EINVAL);
         FZ_CHECK_RC(weft_queue_create(WEFT_QUEUE_FIFO, 1, NULL), -EINVAL);
         FZ_CHECK(none == NULL);
@@ -316,14 +349,14 @@ step(weft_queue_t *q, struct model *m, struct fz_reader *r, unsigned *threads)
         got = (void *)1;
         FZ_CHECK_RC(weft_queue_try_get(q, &got), m_get_rc(m, -EAGAIN));
         if (m_get_rc(m, -EAGAIN) == 0)
-            FZ_CHECK(got == m_pop(m));
+            FZ_CHECK(m_take(m, got));
         break;
     case 5:
     case 6:
         dl = deadline(r, m_get_rc(m, -EAGAIN) == -EAGAIN);
         FZ_CHECK_RC(weft_queue_get(q, &got, dl), m_get_rc(m, -ETIMEDOUT));
         if (m_get_rc(m, -ETIMEDOUT) == 0)
-            FZ_CHECK(got == m_pop(m));
+            FZ_CHECK(m_take(m, got));
         break;
     case 7:
         FZ_CHECK_RC(weft_queue_task_done(q),
@@ -368,17 +401,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *got;
 
     memset(&m, 0, sizeof(m));
-    m.kind = (enum weft_queue_kind)(fz_u8(&r) % 3);
+    m.kind = (enum weft_queue_kind)(fz_u8(&r) % 4);
     m.cap = 1 + fz_u8(&r) % 16;
     if (m.cap == 16)
         m.cap = CAP_MAX - fz_u8(&r) % 64; /* now and then a large one */
     FZ_CHECK_RC(weft_queue_create(m.kind, m.cap, &q), 0);
     for (unsigned i = 0; i < MAX_OPS && fz_more(&r); i++)
         step(q, &m, &r, &threads);
-    /* Drain what is left: it must come out in the model's order. */
+    /* Drain what is left: it must come out in the model's order (per
+     * producer for FIFO_LANES). */
     while (m_get_rc(&m, -EAGAIN) == 0) {
         FZ_CHECK_RC(weft_queue_try_get(q, &got), 0);
-        FZ_CHECK(got == m_pop(&m));
+        FZ_CHECK(m_take(&m, got));
     }
     FZ_CHECK_RC(weft_queue_try_get(q, &got), m_get_rc(&m, -EAGAIN));
     FZ_CHECK(weft_queue_len(q) == 0);

@@ -3,12 +3,15 @@
  * stress_queue.c - oversubscribed producers and consumers on each queue
  * kind (argv: threads seconds seed; default 16 threads). Checks:
  * - no lost item: every item put is got exactly once (per-item counters);
- * - FIFO: each consumer sees each producer's items in increasing order;
+ * - FIFO, FIFO_LANES: each consumer sees each producer's items in
+ *   increasing order;
  * - no lost wake-up: after shutdown every blocked consumer returns
  *   -ESHUTDOWN well within its deadline (a consumer that times out while
  *   items or the shutdown were there fails), and join() returns.
  * Producers mix put with deadlines, try_put and put_prio; consumers mix
  * get with short and long deadlines and try_get, and call task_done.
+ * Two more FIFO_LANES runs share lanes: one producer and two consumers, then
+ * more producers than the queue has lanes and two consumers.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -99,7 +102,7 @@ consumer(void *arg)
         ASSERT_EQ(atomic_fetch_add_explicit(&seen[p * PER_PROD + s], 1,
                                             memory_order_relaxed),
                   0);
-        if (kind == WEFT_QUEUE_FIFO) {
+        if (kind == WEFT_QUEUE_FIFO || kind == WEFT_QUEUE_FIFO_LANES) {
             ASSERT_TRUE(s + 1 > last[p]); /* per-producer FIFO */
             last[p] = s + 1;
         }
@@ -203,13 +206,29 @@ main(int argc, char **argv)
         threads = MAXT;
     nprod = threads / 2;
     ncons = threads - nprod;
-    seen = calloc((size_t)nprod * PER_PROD, 1);
+    seen = calloc((size_t)MAXT * PER_PROD, 1); /* any nprod <= MAXT */
     ASSERT_TRUE(seen != NULL);
     seconds /= 4;
     run(WEFT_QUEUE_FIFO, 5);
     run(WEFT_QUEUE_FIFO, 1024);
     run(WEFT_QUEUE_LIFO, 7);
     run(WEFT_QUEUE_PRIORITY, 16);
+    run(WEFT_QUEUE_FIFO_LANES, 5);
+    run(WEFT_QUEUE_FIFO_LANES, 1024);
+    /* FIFO_LANES lanes shared ([Q6] revocations, the catcher of mutant 13):
+     * two consumers on one producer's lane take its bias from each other;
+     * then more producers than lanes share lanes. A revoker that does not
+     * wait for the owner dequeues or enqueues the same slot twice. */
+    unsigned np = nprod, nc = ncons;
+    nprod = 1;
+    ncons = 2;
+    run(WEFT_QUEUE_FIFO_LANES, 64);
+    nprod = threads - 2 < MAXT / 2 ? threads - 2 : MAXT / 2;
+    if (nprod < 1)
+        nprod = 1;
+    run(WEFT_QUEUE_FIFO_LANES, 64);
+    nprod = np;
+    ncons = nc;
     /* Rounds for a quarter of the time: the threads overlap only when the
      * (shared, loaded) machine runs them at once. */
     weft_deadline_t end = weft_deadline_in((uint64_t)(seconds * 1e9));

@@ -684,7 +684,7 @@ START_TEST(queue_h)
     void *item = (void *)0x1;
 
     CASE(weft_queue_create(WEFT_QUEUE_FIFO, 4, NULL), -EINVAL);
-    CASE(weft_queue_create((enum weft_queue_kind)3, 4, &q), -EINVAL);
+    CASE(weft_queue_create((enum weft_queue_kind)4, 4, &q), -EINVAL);
     CASE(weft_queue_create((enum weft_queue_kind) - 1, 4, &q), -EINVAL);
     CASE(weft_queue_create(WEFT_QUEUE_LIFO, 0, &q), -EINVAL);
     CASE(

@@ -2,6 +2,7 @@
 /* test_queue.c - weft_queue semantics (ports of CPython's test_queue). */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -13,7 +14,9 @@
 #define MS   WEFT_NS_PER_MS
 
 static const enum weft_queue_kind kinds[] = {WEFT_QUEUE_FIFO, WEFT_QUEUE_LIFO,
-                                             WEFT_QUEUE_PRIORITY};
+                                             WEFT_QUEUE_PRIORITY,
+                                             WEFT_QUEUE_FIFO_LANES};
+#define NKINDS 4
 
 START_TEST(test_bad_input)
 {
@@ -38,13 +41,28 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(weft_queue_destroy(NULL), -EINVAL);
     ck_assert_uint_eq(weft_queue_len(NULL), 0);
     ck_assert_uint_eq(weft_queue_capacity(NULL), 0);
-    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO, 4, &q), 0);
-    ck_assert_int_eq(weft_queue_get(q, NULL, WEFT_DEADLINE_POLL), -EINVAL);
-    ck_assert_int_eq(weft_queue_try_get(q, NULL), -EINVAL);
-    ck_assert_int_eq(weft_queue_put_prio(q, P(1), 3, WEFT_DEADLINE_POLL),
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES, 0, &q), -EINVAL);
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES,
+                                       WEFT_QUEUE_MAX_CAPACITY + 1, &q),
                      -EINVAL);
-    ck_assert_int_eq(weft_queue_shutdown(q, 0x10), -EINVAL);
-    ck_assert_int_eq(weft_queue_destroy(q), 0);
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES, 4, NULL),
+                     -EINVAL);
+    ck_assert_ptr_null(q);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(
+            weft_queue_create(k ? WEFT_QUEUE_FIFO_LANES : WEFT_QUEUE_FIFO, 4,
+                              &q),
+            0);
+        ck_assert_int_eq(weft_queue_get(q, NULL, WEFT_DEADLINE_POLL), -EINVAL);
+        ck_assert_int_eq(weft_queue_try_get(q, NULL), -EINVAL);
+        ck_assert_int_eq(weft_queue_put_prio(q, P(1), 3, WEFT_DEADLINE_POLL),
+                         -EINVAL);
+        ck_assert_int_eq(weft_queue_shutdown(q, 0x10), -EINVAL);
+        ck_assert(!weft_queue_is_shutdown(q));
+        ck_assert_uint_eq(weft_queue_capacity(q), 4);
+        ck_assert_int_eq(weft_queue_destroy(q), 0);
+        q = NULL;
+    }
 }
 END_TEST
 
@@ -52,9 +70,9 @@ END_TEST
 START_TEST(test_order_and_capacity)
 {
     static const int in[] = {111, 333, 222};
-    static const int want[3][3] = {
-        {111, 333, 222}, {222, 333, 111}, {111, 222, 333}};
-    for (int k = 0; k < 3; k++) {
+    static const int want[NKINDS][3] = {
+        {111, 333, 222}, {222, 333, 111}, {111, 222, 333}, {111, 333, 222}};
+    for (int k = 0; k < NKINDS; k++) {
         for (size_t cap = 3; cap <= 7; cap++) { /* not powers of two too */
             weft_queue_t *q;
             void *it;
@@ -199,7 +217,7 @@ consumer_done(void *arg)
 /* CPython's test_queue_task_done / queue_join_test. */
 START_TEST(test_task_done_join)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q;
         struct pc c[2] = {{0}};
         pthread_t t[2];
@@ -257,7 +275,7 @@ END_TEST
 /* Many items through a small queue between threads, blocking both ways. */
 START_TEST(test_blocking_transfer)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q;
         struct pc p = {0}, c = {0};
         pthread_t tp, tc;
@@ -282,7 +300,7 @@ END_TEST
 /* Python 3.13 shutdown: blocked producer and consumer both wake. */
 START_TEST(test_shutdown_wakes_blocked)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q, *q2;
         struct pc p = {0}, c = {0};
         pthread_t tp, tc;
@@ -313,7 +331,7 @@ END_TEST
 
 START_TEST(test_shutdown_drain_and_immediate)
 {
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < NKINDS; k++) {
         weft_queue_t *q;
         void *it;
 
@@ -351,6 +369,126 @@ START_TEST(test_shutdown_drain_and_immediate)
 }
 END_TEST
 
+/* WEFT_QUEUE_FIFO_LANES ([Q7] credits): each thread puts into its own
+ * lane, and the
+ * capacity still holds for the whole queue. A thread whose lane has no
+ * credit left takes the unused ones of another lane (here: of a thread
+ * that has exited, whose lane stays biased to it), so try_put fails only
+ * when the queue holds capacity items. */
+#define LANE_CAP     5
+#define LANE_THREADS 8
+static weft_queue_t *lane_q;
+static _Atomic unsigned lane_puts;
+
+static void *
+lane_filler(void *arg)
+{
+    uintptr_t id = (uintptr_t)arg;
+
+    for (uintptr_t s = 1;; s++) {
+        int rc = weft_queue_try_put(lane_q, P((id << 16) | s));
+        if (rc != 0) {
+            ck_assert_int_eq(rc, -EAGAIN);
+            return NULL;
+        }
+        /* relaxed: read after join. */
+        atomic_fetch_add_explicit(&lane_puts, 1, memory_order_relaxed);
+    }
+}
+
+static void
+lane_run(unsigned threads)
+{
+    pthread_t th[LANE_THREADS];
+
+    for (unsigned i = 0; i < threads; i++)
+        pthread_create(&th[i], NULL, lane_filler, (void *)(uintptr_t)(i + 1));
+    for (unsigned i = 0; i < threads; i++)
+        pthread_join(th[i], NULL);
+}
+
+START_TEST(test_fifo_lanes_capacity)
+{
+    uint32_t last[LANE_THREADS + 2] = {0};
+    void *it;
+    unsigned got = 0;
+
+    ck_assert_int_eq(
+        weft_queue_create(WEFT_QUEUE_FIFO_LANES, LANE_CAP, &lane_q), 0);
+    atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
+    /* One thread fills the queue and exits, its lane holding every credit. */
+    lane_run(1);
+    ck_assert_uint_eq(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      LANE_CAP);
+    ck_assert_uint_eq(weft_queue_len(lane_q), LANE_CAP);
+    ck_assert_int_eq(weft_queue_try_put(lane_q, P(1)), -EAGAIN);
+    /* One get frees one credit in that lane: another thread may use it. */
+    ck_assert_int_eq(weft_queue_try_get(lane_q, &it), 0);
+    ck_assert_ptr_eq(it, P((1u << 16) | 1));
+    atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
+    lane_run(1);
+    ck_assert_uint_eq(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      1);
+    /* Drain; then many threads race for the credits: never more than
+     * LANE_CAP items, and a last filler tops the queue up to exactly it. */
+    while (weft_queue_try_get(lane_q, &it) == 0)
+        ;
+    ck_assert_uint_eq(weft_queue_len(lane_q), 0);
+    atomic_store_explicit(&lane_puts, 0, memory_order_relaxed);
+    lane_run(LANE_THREADS);
+    ck_assert_uint_le(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      LANE_CAP);
+    lane_run(1);
+    ck_assert_uint_eq(atomic_load_explicit(&lane_puts, memory_order_relaxed),
+                      LANE_CAP);
+    ck_assert_uint_eq(weft_queue_len(lane_q), LANE_CAP);
+    /* Each producer's items come out in its order. */
+    while (weft_queue_try_get(lane_q, &it) == 0) {
+        uintptr_t v = (uintptr_t)it, id = v >> 16;
+        ck_assert_uint_le(id, LANE_THREADS);
+        ck_assert_uint_gt(v & 0xffff, last[id]);
+        last[id] = (uint32_t)(v & 0xffff);
+        got++;
+    }
+    ck_assert_uint_eq(got, LANE_CAP);
+    weft_queue_destroy(lane_q);
+}
+END_TEST
+
+/* No lane starves: with one producer's lane always full, another
+ * producer's item still comes out within Q_FAIR (1024) gets. */
+static void *
+fair_filler(void *arg)
+{
+    uintptr_t n = (uintptr_t)arg;
+
+    for (uintptr_t i = 1; i <= n; i++)
+        ck_assert_int_eq(weft_queue_try_put(lane_q, P(i)), 0);
+    return NULL;
+}
+
+START_TEST(test_fifo_lanes_fair)
+{
+    pthread_t a, b;
+    void *it;
+    unsigned k;
+
+    ck_assert_int_eq(weft_queue_create(WEFT_QUEUE_FIFO_LANES, 4096, &lane_q),
+                     0);
+    pthread_create(&a, NULL, fair_filler, (void *)(uintptr_t)3000);
+    pthread_join(a, NULL);
+    pthread_create(&b, NULL, fair_filler, (void *)(uintptr_t)1);
+    pthread_join(b, NULL);
+    for (k = 1; k <= 3001; k++) {
+        ck_assert_int_eq(weft_queue_try_get(lane_q, &it), 0);
+        if (it == P(1) && k > 1)
+            break; /* the second 1: B's item (or A's first, after B's) */
+    }
+    ck_assert_uint_le(k, 1025);
+    weft_queue_destroy(lane_q);
+}
+END_TEST
+
 static Suite *
 queue_suite(void)
 {
@@ -368,6 +506,8 @@ queue_suite(void)
     tcase_add_test(tc, test_blocking_transfer);
     tcase_add_test(tc, test_shutdown_wakes_blocked);
     tcase_add_test(tc, test_shutdown_drain_and_immediate);
+    tcase_add_test(tc, test_fifo_lanes_capacity);
+    tcase_add_test(tc, test_fifo_lanes_fair);
     suite_add_tcase(s, tc);
     return s;
 }

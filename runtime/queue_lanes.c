@@ -1,0 +1,868 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * queue_lanes.c - the WEFT_QUEUE_FIFO_LANES kind of weft_queue (queue.c
+ * dispatches to it): FIFO per producer.
+ *
+ * Q_LANES lanes, each a ck_ring used single-producer single-consumer
+ * (ring.h _spsc) between a producer-side and a consumer-side biased lock.
+ * A producer thread always puts into the same lane (its thread number
+ * modulo Q_LANES), so its items keep their order; consumers scan the lanes
+ * from the one they last took from. A biased lock ([Q6]) costs its owner
+ * no atomic read-modify-write: one plain store, a compiler barrier and a
+ * load. So when each producer has its own lane and each consumer mostly
+ * takes from one lane, put and get are a ck_ring SPSC enqueue/dequeue plus
+ * a few private stores: no locked instruction per item, no line written by
+ * both sides except the ring's own indices (which ck batches into its
+ * lines), no system call and no shared write when nobody sleeps.
+ * Capacity ([Q7]): credits. pool + sum(lane->resv) + credits in flight ==
+ * cap, and a lane never holds more items than its resv, so the queue never
+ * holds more than cap items. A producer takes credits from pool in
+ * batches; when pool is empty it moves unused credits from other lanes
+ * (their resv minus their items) into its own. Consumers never touch the
+ * credits: a get frees room in its lane by advancing the ring's c_head.
+ *
+ * Concurrency protocol:
+ * [Q1] put: holding the lane's plock, check state and room; lane->puts
+ *      += 1 BEFORE the enqueue (so the task_done of that item never sees
+ *      puts too small: the ring's [R1] orders it before the dequeue);
+ *      enqueue; unlock; then syncwait.h [E2] on not_empty.
+ * [Q2] get: for each lane that looks non-empty, under its clock, dequeue;
+ *      unlock; [E2] on not_full. When every lane is empty the state
+ *      (acquire, pairs with [Q3]) decides -EAGAIN or -ESHUTDOWN; after
+ *      seeing SWEPT one more pass catches puts that finished before it.
+ * [Q3] shutdown: fetch_or CLOSED (seq_cst), then take and release every
+ *      lane's plock (revoking biases, [Q6]): a put either finished before
+ *      that sweep or reads CLOSED under its plock and fails. Then SWEPT
+ *      (release): a consumer that sees it and then an empty queue knows no
+ *      item can come any more. IMMEDIATE then drains every lane under its
+ *      clock, adds the dropped items to done and stores DRAINED.
+ * [Q4] task_done: CAS done -> done + 1 while done < puts (seq_cst), then
+ *      [E2] on joined. join: [E1] on joined, re-check done >= puts.
+ *      puts is the sum of the lanes' counts.
+ * [Q6] biased lock (lane plock/clock): bias names the thread that may
+ *      enter with busy = 1 (relaxed store); asym_light(); re-load bias.
+ *      Anyone else takes held (CAS, acquire), then revokes: bias = 0
+ *      (seq_cst); asym_heavy(); waits for busy == 0 (acquire, pairs with
+ *      the owner's release store of busy). As in [E1]/[E2], either the
+ *      owner's re-load sees the revocation (and it backs out to the slow
+ *      path) or the revoker sees busy and waits. A slow-path holder gives
+ *      the bias to itself when it holds the lock for the first time, or
+ *      Q_REBIAS times in a row after a revocation (hysteresis, so that two
+ *      threads sharing a lane do not pay a membarrier per item).
+ * [Q7] credits: pool is taken with a CAS (acq_rel: a count only, the
+ *      lane lock orders the rest); resv is written only under the lane's
+ *      plock, by its producer or by a producer moving unused credits out.
+ * Blocked callers sleep on the event counts of syncwait.h ([E1]-[E3]).
+ */
+#include "queue_lanes.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <weft/queue.h>
+
+#include "mutate.h"
+#include "ring.h"
+#include "syncwait.h"
+/* state bits [Q3] */
+enum {
+    Q_CLOSED = 1u,  /* puts fail */
+    Q_SWEPT = 2u,   /* no put is in flight any more: empty means over */
+    Q_DRAINED = 4u, /* immediate shutdown done: gets fail at once */
+};
+
+/* Rounds a blocking put/get polls before it registers to sleep. */
+#define Q_SPIN        64u
+/* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
+#define Q_LANES       8u
+/* Every Q_FAIR-th take of a consumer starts at the next lane and may
+ * revoke another consumer's bias: no lane starves behind a busy one. */
+#define Q_FAIR        1024u
+/* Slow-path acquisitions in a row by one thread before it is re-biased. */
+#define Q_REBIAS      128u
+/* Lane rings up to this size are allocated by create, larger ones by the
+ * lane's first put (which may then fail with -ENOMEM). */
+#define Q_EAGER_BYTES (128u * 1024u)
+
+/* [Q6] a biased lock. */
+struct blk {
+    _Atomic uint32_t bias; /* thread number + 1 of the owner, or 0 */
+    _Atomic uint32_t busy; /* the owner is inside on the fast path */
+    _Atomic uint32_t held; /* the slow path's lock */
+    uint32_t last;         /* under held: the last slow-path holder */
+    uint32_t streak;       /* under held: its acquisitions in a row */
+    uint32_t revoked;      /* under held: whether a bias was revoked */
+};
+
+struct lane {
+    /* producer side: written by the lane's producer(s) */
+    _Alignas(WEFT_PAD_ALIGN) struct blk plock;
+    size_t resv;           /* [Q7] under plock: credits of this lane */
+    _Atomic uint64_t puts; /* [Q1] under plock */
+    /* consumer side */
+    _Alignas(WEFT_PAD_ALIGN) struct blk clock;
+    /* read-mostly: set once */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t ready; /* ring allocated */
+    struct weft__ring ring; /* ck pads c_head and p_tail lines itself */
+};
+
+struct weft_qlanes {
+    enum weft_queue_kind kind; /* first: queue.c dispatches on it */
+    size_t cap;
+    unsigned slots;     /* ring slots of each lane */
+    size_t batch;       /* credits taken from pool at once */
+    struct lane *lanes; /* Q_LANES */
+    /* credits not held by any lane [Q7] */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic size_t pool;
+    /* [Q7] a producer found pool empty: owners give unused credits back */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t want;
+    /* task_done side */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t done; /* [Q4] */
+    /* read-mostly: state and the sleepers' event counts */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state; /* [Q3] */
+    struct weft__ec not_empty;
+    struct weft__ec not_full;
+    struct weft__ec joined;
+};
+
+/* ---- thread numbers ------------------------------------------------- */
+
+static _Atomic uint32_t q_next_tid;
+static _Thread_local uint32_t q_tid;   /* number + 1; 0: none yet */
+static _Thread_local uint32_t q_hint;  /* the lane this thread last got from */
+static _Thread_local uint32_t q_takes; /* gets, for the fairness turn */
+
+static inline uint32_t
+self_tid(void)
+{
+    if (weft_unlikely(q_tid == 0)) {
+        uint32_t t;
+        do /* relaxed: a unique number, no data attached. */
+            t = atomic_fetch_add_explicit(&q_next_tid, 1,
+                                          memory_order_relaxed) +
+                1;
+        while (t == 0);
+        q_tid = t;
+        q_hint = t;
+    }
+    return q_tid;
+}
+
+/* ---- [Q6] the biased lock ------------------------------------------- */
+
+enum { BLK_FAIL = 0, BLK_FAST = 1, BLK_SLOW = 2 };
+
+static void
+blk_init(struct blk *l)
+{
+    atomic_init(&l->bias, 0);
+    atomic_init(&l->busy, 0);
+    atomic_init(&l->held, 0);
+    l->last = 0;
+    l->streak = 0;
+    l->revoked = 0;
+}
+
+/* The owner's path: true when inside (then blk_exit(.., BLK_FAST, ..)). */
+static inline bool
+blk_fast(struct blk *l, uint32_t me)
+{
+    /* relaxed: a hint; the re-load below decides. */
+    if (atomic_load_explicit(&l->bias, memory_order_relaxed) != me)
+        return false;
+    /* [Q6] relaxed: ordered before the re-load of bias by the asymmetric
+     * fence (the owner's half of the handshake with blk_slow()). */
+    atomic_store_explicit(&l->busy, 1, WEFT_MO_FENCED(memory_order_relaxed));
+    weft__asym_light();
+    /* [Q6] relaxed: ordered by the fence above; only this thread or a
+     * revoker (which then waits for busy == 0) writes bias. */
+    if (weft_likely(atomic_load_explicit(
+                        &l->bias, WEFT_MO_FENCED(memory_order_relaxed)) == me))
+        return true;
+    /* [Q6] release: pairs with the revoker's acquire load of busy. */
+    atomic_store_explicit(&l->busy, 0, memory_order_release);
+    return false;
+}
+
+/* The slow path: take held, then revoke another thread's bias. BLK_FAIL
+ * only when try and held is taken. */
+static int
+blk_slow(struct blk *l, uint32_t me, bool try)
+{
+    unsigned round = 0;
+    uint32_t zero, b;
+
+    for (;;) {
+        zero = 0;
+        /* relaxed: a hint, so a busy lock costs no RMW. [Q6] acquire:
+         * pairs with the release store of held in blk_exit(). */
+        if (atomic_load_explicit(&l->held, memory_order_relaxed) == 0 &&
+            atomic_compare_exchange_strong_explicit(
+                &l->held, &zero, 1, memory_order_acquire, memory_order_relaxed))
+            break;
+        if (try)
+            return BLK_FAIL;
+        weft__spin_step(&round);
+    }
+    /* relaxed: bias is written under held, or by its owner for itself. */
+    b = atomic_load_explicit(&l->bias, memory_order_relaxed);
+    if (b != 0 && b != me) {
+        /* [Q6] seq_cst: the revoker's half of the handshake. */
+        atomic_store_explicit(&l->bias, 0, memory_order_seq_cst);
+        WEFT_CHAOS_POINT();
+        l->revoked = 1;
+        /* MUTANT 13: [Q6] the revoker neither fences nor waits for the
+         * owner to leave: both are inside the lane at once. */
+        if (!WEFT_MUTANT(13)) {
+            weft__asym_heavy();
+            /* [Q6] acquire: pairs with the owner's release store of
+             * busy. */
+            while (atomic_load_explicit(
+                       &l->busy, WEFT_MO_FENCED(memory_order_acquire)) != 0)
+                weft__spin_step(&round);
+        }
+    }
+    if (l->last == me) {
+        l->streak++;
+    } else {
+        l->last = me;
+        l->streak = 1;
+    }
+    return BLK_SLOW;
+}
+
+/* Enter: the fast path if biased to me, else the slow one. */
+static inline int
+blk_enter(struct blk *l, uint32_t me, bool try)
+{
+    if (weft_likely(blk_fast(l, me)))
+        return BLK_FAST;
+    return blk_slow(l, me, try);
+}
+
+/* Leave. rebias: a slow-path holder may take the bias (regular users do;
+ * credit moves and shutdown sweeps do not). */
+static inline void
+blk_exit(struct blk *l, uint32_t me, int how, bool rebias)
+{
+    if (weft_likely(how == BLK_FAST)) {
+        /* [Q6] release: the section before a revoker's acquire of busy. */
+        atomic_store_explicit(&l->busy, 0, memory_order_release);
+        return;
+    }
+    /* relaxed: under held; read by this thread's fast path and by the
+     * next slow-path holder (after its acquire of held). */
+    if (rebias && l->streak >= (l->revoked ? Q_REBIAS : 1u) &&
+        atomic_load_explicit(&l->bias, memory_order_relaxed) == 0)
+        atomic_store_explicit(&l->bias, me, memory_order_relaxed);
+    /* [Q6] release: pairs with the acquire CAS in blk_slow(). */
+    atomic_store_explicit(&l->held, 0, memory_order_release);
+}
+
+/* ---- create / destroy ----------------------------------------------- */
+
+int
+weft__qlanes_create(size_t capacity, weft_queue_t **out)
+{
+    struct weft_qlanes *q;
+    unsigned slots;
+    int rc;
+
+    /* queue.c checked out and capacity. */
+    weft__asym_init();
+    q = weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*q));
+    if (q == NULL)
+        return -ENOMEM;
+    memset(q, 0, sizeof(*q));
+    q->kind = WEFT_QUEUE_FIFO_LANES;
+    q->cap = capacity;
+    /* capacity + 1 slots at least: ck keeps one slot free. A lane
+     * may end up holding every credit, so each can hold cap items;
+     * its ring is allocated by its first put. */
+    for (slots = 4; slots < capacity + 1; slots <<= 1)
+        ;
+    q->slots = slots;
+    q->batch = capacity / (4 * Q_LANES);
+    if (q->batch == 0)
+        q->batch = 1;
+    q->lanes = weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*q->lanes) * Q_LANES);
+    if (q->lanes == NULL) {
+        rc = -ENOMEM;
+        goto err_free;
+    }
+    memset(q->lanes, 0, sizeof(*q->lanes) * Q_LANES);
+    for (unsigned i = 0; i < Q_LANES; i++) {
+        blk_init(&q->lanes[i].plock);
+        blk_init(&q->lanes[i].clock);
+        q->lanes[i].resv = 0;
+        atomic_init(&q->lanes[i].puts, 0);
+        atomic_init(&q->lanes[i].ready, 0);
+    }
+    /* Small rings up front, so that put never fails with -ENOMEM;
+     * larger ones on their lane's first put. */
+    if ((size_t)slots * sizeof(void *) <= Q_EAGER_BYTES) {
+        for (unsigned i = 0; i < Q_LANES; i++) {
+            rc = weft__ring_init(&q->lanes[i].ring, slots);
+            if (rc != 0)
+                goto err_lanes;
+            /* relaxed: create publishes q as a whole. */
+            atomic_store_explicit(&q->lanes[i].ready, 1, memory_order_relaxed);
+        }
+    }
+    atomic_init(&q->pool, capacity);
+    atomic_init(&q->want, 0);
+    atomic_init(&q->done, 0);
+    atomic_init(&q->state, 0);
+    weft__ec_init(&q->not_empty);
+    weft__ec_init(&q->not_full);
+    weft__ec_init(&q->joined);
+    *out = (weft_queue_t *)q;
+    return 0;
+err_lanes:
+    for (unsigned i = 0; i < Q_LANES; i++) {
+        /* relaxed: not shared yet. */
+        if (atomic_load_explicit(&q->lanes[i].ready, memory_order_relaxed))
+            weft__ring_fini(&q->lanes[i].ring);
+    }
+    weft__free(q->lanes);
+err_free:
+    weft__free(q);
+    return rc;
+}
+
+int
+weft__qlanes_destroy(weft_queue_t *wq)
+{
+    struct weft_qlanes *q = (struct weft_qlanes *)wq;
+
+    if (q->lanes != NULL) {
+        for (unsigned i = 0; i < Q_LANES; i++) {
+            /* relaxed: no other thread may use q now. */
+            if (atomic_load_explicit(&q->lanes[i].ready, memory_order_relaxed))
+                weft__ring_fini(&q->lanes[i].ring);
+        }
+        weft__free(q->lanes);
+    }
+    weft__free(q);
+    return 0;
+}
+
+/* ---- FIFO lanes ----------------------------------------------------- */
+
+/* relaxed hint of the items in lane ln (0 when it has no ring yet). */
+static inline unsigned
+lane_size(const struct lane *ln)
+{
+    /* [R1] acquire: pairs with the release store in lane_ready(). */
+    if (!atomic_load_explicit(&ln->ready, memory_order_acquire))
+        return 0;
+    return weft__ring_size(&ln->ring);
+}
+
+/* Under ln's plock: allocate its ring on first use. 0 or -ENOMEM. */
+static int
+lane_ready(struct weft_qlanes *q, struct lane *ln)
+{
+    int rc;
+
+    /* relaxed: written only under plock. */
+    if (weft_likely(atomic_load_explicit(&ln->ready, memory_order_relaxed)))
+        return 0;
+    rc = weft__ring_init(&ln->ring, q->slots);
+    if (rc != 0)
+        return rc;
+    /* release: the ring's initialisation before consumers read it; pairs
+     * with the acquire in lane_size() and fifo_take(). */
+    atomic_store_explicit(&ln->ready, 1, memory_order_release);
+    return 0;
+}
+
+/* [Q7] up to want credits from pool. */
+static size_t
+pool_take(struct weft_qlanes *q, size_t want)
+{
+    /* relaxed: the CAS below decides. */
+    size_t have = atomic_load_explicit(&q->pool, memory_order_relaxed);
+    size_t got;
+
+    do {
+        if (have == 0)
+            return 0;
+        got = have < want ? have : want;
+        /* [Q7] relaxed: a count; the lane locks order what it guards. */
+    } while (!atomic_compare_exchange_weak_explicit(&q->pool, &have, have - got,
+                                                    memory_order_relaxed,
+                                                    memory_order_relaxed));
+    return got;
+}
+
+/* [Q7] Move unused credits of the other lanes out (half of each lane's
+ * unused, at least one), holding one lane's plock at a time and not the
+ * caller's (no lock order to respect). Lanes biased to another producer
+ * are skipped unless force (taking them revokes the bias: a membarrier);
+ * their owners give credits back on their own when want is set. Returns
+ * the credits moved. */
+static size_t
+lanes_steal(struct weft_qlanes *q, unsigned self, uint32_t me, bool force)
+{
+    size_t got = 0;
+
+    for (unsigned i = 1; i < Q_LANES && got == 0; i++) {
+        struct lane *ln = &q->lanes[(self + i) % Q_LANES];
+        size_t occ, unused, take;
+        int how;
+
+        uint32_t b;
+
+        /* relaxed: a hint; a lane without a ring has no credits. */
+        if (!atomic_load_explicit(&ln->ready, memory_order_relaxed))
+            continue;
+        /* relaxed: a preference only. */
+        b = atomic_load_explicit(&ln->plock.bias, memory_order_relaxed);
+        if (!force && b != 0 && b != me)
+            continue;
+        how = blk_enter(&ln->plock, me, false);
+        /* Under plock p_tail is fixed and c_head only grows: occ can only
+         * shrink, so unused is never over-estimated. */
+        occ = weft__ring_size(&ln->ring);
+        unused = ln->resv > occ ? ln->resv - occ : 0;
+        take = unused - unused / 2;
+        ln->resv -= take;
+        blk_exit(&ln->plock, me, how, false);
+        got += take;
+    }
+    return got;
+}
+
+/* 0, -EAGAIN (full), -ESHUTDOWN, -ENOMEM (first put of a lane). */
+static int
+fifo_put(struct weft_qlanes *q, void *item, bool force)
+{
+    uint32_t me = self_tid();
+    unsigned self = (me - 1) % Q_LANES;
+    struct lane *ln = &q->lanes[self];
+    size_t stolen = 0;
+    bool ok;
+    int how, rc = 0;
+
+    how = blk_enter(&ln->plock, me, false);
+    /* [Q3] relaxed: read under plock, which the shutdown sweep takes. */
+    if (weft_unlikely(atomic_load_explicit(&q->state, memory_order_relaxed) &
+                      Q_CLOSED)) {
+        rc = -ESHUTDOWN;
+        goto out;
+    }
+    rc = lane_ready(q, ln);
+    if (weft_unlikely(rc != 0))
+        goto out;
+    if (weft_unlikely(weft__ring_size(&ln->ring) >= ln->resv)) {
+        ln->resv += pool_take(q, q->batch);
+        if (weft__ring_size(&ln->ring) >= ln->resv) {
+            blk_exit(&ln->plock, me, how, true);
+            /* relaxed: a request; pool's CAS carries the credits. */
+            if (atomic_load_explicit(&q->want, memory_order_relaxed) == 0)
+                atomic_store_explicit(&q->want, 1, memory_order_relaxed);
+            stolen = lanes_steal(q, self, me, force);
+            how = blk_enter(&ln->plock, me, false);
+            ln->resv += stolen;
+            /* [Q3] relaxed: as above. */
+            if (atomic_load_explicit(&q->state, memory_order_relaxed) &
+                Q_CLOSED) {
+                rc = -ESHUTDOWN;
+                goto out;
+            }
+            if (weft__ring_size(&ln->ring) >= ln->resv) {
+                rc = -EAGAIN;
+                goto out;
+            }
+        }
+    }
+    /* [Q1] relaxed: only this lane's producer writes it, under plock; the
+     * ring's [R1] carries it to consumers. */
+    atomic_store_explicit(
+        &ln->puts, atomic_load_explicit(&ln->puts, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+    ok = weft__ring_enqueue_spsc(&ln->ring, item);
+    WEFT_ASSERT(ok);
+    /* relaxed: a request; rarely written, so its line stays shared. */
+    if (weft_unlikely(atomic_load_explicit(&q->want, memory_order_relaxed))) {
+        size_t occ = weft__ring_size(&ln->ring);
+        size_t give = ln->resv > occ ? (ln->resv - occ) / 2 : 0;
+
+        if (give > 0) {
+            ln->resv -= give;
+            /* [Q7] relaxed: a count, as in pool_take(). */
+            atomic_fetch_add_explicit(&q->pool, give, memory_order_relaxed);
+            /* relaxed: served; a producer still short asks again. */
+            atomic_store_explicit(&q->want, 0, memory_order_relaxed);
+            stolen = 2; /* wake the sleepers below */
+        }
+    }
+out:
+    blk_exit(&ln->plock, me, how, true);
+    /* Credits moved and not used are room a sleeping producer may have
+     * missed while they were in flight. */
+    if (stolen > 1 || (stolen > 0 && rc != 0))
+        weft__ec_signal(&q->not_full, INT_MAX);
+    return rc;
+}
+
+/* Try to dequeue from lane ln under its clock. */
+static bool
+lane_take(struct lane *ln, uint32_t me, void **item)
+{
+    int how = blk_enter(&ln->clock, me, false);
+    bool ok = weft__ring_dequeue_spsc(&ln->ring, item);
+
+    blk_exit(&ln->clock, me, how, true);
+    return ok;
+}
+
+/* One pass over the lanes, from the last one this thread got from (every
+ * Q_FAIR-th call from the next one); lanes biased to another consumer come
+ * last, and only when force (taking them revokes a bias). */
+static bool
+fifo_take(struct weft_qlanes *q, uint32_t me, void **item, bool force)
+{
+    unsigned start = q_hint % Q_LANES, other = 0;
+
+    if (weft_unlikely((++q_takes & (Q_FAIR - 1)) == 0)) {
+        start = (start + 1) % Q_LANES;
+        force = true;
+    }
+
+    for (unsigned i = 0; i < Q_LANES; i++) {
+        unsigned k = (start + i) % Q_LANES;
+        struct lane *ln = &q->lanes[k];
+        uint32_t b;
+
+        if (lane_size(ln) == 0)
+            continue;
+        /* relaxed: a preference only. */
+        b = atomic_load_explicit(&ln->clock.bias, memory_order_relaxed);
+        if (b != 0 && b != me) {
+            other |= 1u << k;
+            continue;
+        }
+        if (lane_take(ln, me, item)) {
+            q_hint = k;
+            return true;
+        }
+    }
+    for (unsigned i = 0; force && other != 0 && i < Q_LANES; i++) {
+        unsigned k = (start + i) % Q_LANES;
+
+        if ((other & (1u << k)) != 0 && lane_take(&q->lanes[k], me, item)) {
+            q_hint = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+static size_t
+fifo_len(const struct weft_qlanes *q)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < Q_LANES; i++)
+        n += lane_size(&q->lanes[i]);
+    return n;
+}
+
+/* ---- one attempt ---------------------------------------------------- */
+
+/* 0, -EAGAIN (full, or a lane lock busy for try), -ESHUTDOWN, -ENOMEM. */
+static int
+put_once(struct weft_qlanes *q, void *item, bool force)
+{
+    int rc = fifo_put(q, item, force);
+
+    if (rc != 0)
+        return rc;
+    /* MUTANT 12: lost wake-up, a blocked consumer is never woken. */
+    if (!WEFT_MUTANT(12))
+        weft__ec_signal(&q->not_empty, 1);
+    return 0;
+}
+
+/* 0, -EAGAIN (empty, or a lane lock busy for try), -ESHUTDOWN. */
+static int
+get_once(struct weft_qlanes *q, void **item, bool force)
+{
+    uint32_t st, me = self_tid();
+
+    for (int pass = 0;; pass++) {
+        /* The last pass after SWEPT takes every lane (force): a lane
+         * biased to another consumer is not empty. */
+        if (fifo_take(q, me, item, force || pass > 0)) {
+            weft__ec_signal(&q->not_full, 1);
+            return 0;
+        }
+        WEFT_CHAOS_POINT();
+        /* [Q2] acquire: pairs with the fetch_or of SWEPT in [Q3]. */
+        st = atomic_load_explicit(&q->state, memory_order_acquire);
+        if (st & Q_DRAINED)
+            return -ESHUTDOWN;
+        if (!(st & Q_SWEPT))
+            return -EAGAIN;
+        if (pass > 0)
+            return -ESHUTDOWN;
+    }
+}
+
+/* ---- blocking wrappers ---------------------------------------------- */
+
+/*
+ * Hints for the polling rounds: whether a put (get) could succeed now.
+ * Polling reads the shared indices instead of taking a lane lock, so a
+ * waiting consumer neither takes the lock's line nor writes anything the
+ * producer reads. Only a hint: put_once/get_once decide, and the sleeping
+ * path ([E1]) never uses it.
+ */
+static bool
+may_put(const struct weft_qlanes *q)
+{
+    /* relaxed: a hint. */
+    return fifo_len(q) < q->cap ||
+           atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
+}
+
+static bool
+may_get(const struct weft_qlanes *q)
+{
+    /* relaxed: a hint. */
+    return fifo_len(q) > 0 ||
+           atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
+}
+
+int
+weft__qlanes_put(weft_queue_t *wq, void *item, weft_deadline_t deadline)
+{
+    struct weft_qlanes *q = (struct weft_qlanes *)wq;
+    unsigned round = 0;
+    uint32_t snap;
+    int rc, w;
+
+    rc = put_once(q, item, deadline == WEFT_DEADLINE_POLL);
+    if (rc != -EAGAIN)
+        return rc;
+    if (deadline == WEFT_DEADLINE_POLL)
+        return -ETIMEDOUT;
+    while (round < Q_SPIN) {
+        weft__spin_step(&round);
+        if (!may_put(q))
+            continue;
+        rc = put_once(q, item, round >= Q_SPIN / 2);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    for (;;) {
+        snap = weft__ec_prepare(&q->not_full);
+        rc = put_once(q, item, true);
+        if (rc != -EAGAIN) {
+            weft__ec_cancel(&q->not_full);
+            return rc;
+        }
+        w = weft__ec_wait(&q->not_full, snap, deadline);
+        weft__ec_cancel(&q->not_full);
+        if (w == -ETIMEDOUT) {
+            rc = put_once(q, item, true);
+            return rc == -EAGAIN ? -ETIMEDOUT : rc;
+        }
+    }
+}
+
+int
+weft__qlanes_try_put(weft_queue_t *wq, void *item)
+{
+    return put_once((struct weft_qlanes *)wq, item, true);
+}
+
+int
+weft__qlanes_get(weft_queue_t *wq, void **item, weft_deadline_t deadline)
+{
+    struct weft_qlanes *q = (struct weft_qlanes *)wq;
+    unsigned round = 0;
+    uint32_t snap;
+    int rc, w;
+
+    rc = get_once(q, item, deadline == WEFT_DEADLINE_POLL);
+    if (rc != -EAGAIN)
+        return rc;
+    if (deadline == WEFT_DEADLINE_POLL)
+        return -ETIMEDOUT;
+    while (round < Q_SPIN) {
+        weft__spin_step(&round);
+        if (!may_get(q))
+            continue;
+        rc = get_once(q, item, round >= Q_SPIN / 2);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    for (;;) {
+        snap = weft__ec_prepare(&q->not_empty);
+        rc = get_once(q, item, true);
+        if (rc != -EAGAIN) {
+            weft__ec_cancel(&q->not_empty);
+            return rc;
+        }
+        w = weft__ec_wait(&q->not_empty, snap, deadline);
+        weft__ec_cancel(&q->not_empty);
+        if (w == -ETIMEDOUT) {
+            rc = get_once(q, item, true);
+            return rc == -EAGAIN ? -ETIMEDOUT : rc;
+        }
+    }
+}
+
+int
+weft__qlanes_try_get(weft_queue_t *wq, void **item)
+{
+    return get_once((struct weft_qlanes *)wq, item, true);
+}
+
+/* ---- task_done / join ----------------------------------------------- */
+
+/* [Q4] the items ever put: the sum of the lanes' counts. */
+static uint64_t
+total_puts(const struct weft_qlanes *q, memory_order mo)
+{
+    uint64_t p = 0;
+
+    for (unsigned i = 0; i < Q_LANES; i++)
+        p += atomic_load_explicit(&q->lanes[i].puts, mo);
+    return p;
+}
+
+static bool
+all_done(struct weft_qlanes *q)
+{
+    /* [Q4] seq_cst: done first (it never exceeds puts), then puts; the
+     * joiner's half of the handshake with task_done. */
+    uint64_t d = atomic_load_explicit(&q->done, memory_order_seq_cst);
+    return d >= total_puts(q, memory_order_seq_cst);
+}
+
+int
+weft__qlanes_task_done(weft_queue_t *wq)
+{
+    struct weft_qlanes *q = (struct weft_qlanes *)wq;
+    uint64_t d, p;
+
+    /* relaxed: the CAS below orders. */
+    d = atomic_load_explicit(&q->done, memory_order_relaxed);
+    do {
+        /* relaxed: the get of the item being marked done already ordered
+         * its put (and its lane's puts increment) before us ([Q1]). */
+        p = total_puts(q, memory_order_relaxed);
+        if (d >= p)
+            return -EOVERFLOW;
+        WEFT_CHAOS_POINT();
+        if (WEFT_MUTANT(11)) {
+            /* MUTANT 11: [Q4] no CAS; concurrent task_dones lose counts. */
+            atomic_store_explicit(&q->done, d + 1, memory_order_seq_cst);
+            break;
+        }
+        /* [Q4] seq_cst: release of the processing to join(), and the
+         * task_done half of the handshake. */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &q->done, &d, d + 1, memory_order_seq_cst, memory_order_relaxed));
+    if (d + 1 >= p)
+        weft__ec_signal(&q->joined, INT_MAX);
+    return 0;
+}
+
+int
+weft__qlanes_join(weft_queue_t *wq, weft_deadline_t deadline)
+{
+    struct weft_qlanes *q = (struct weft_qlanes *)wq;
+    uint32_t snap;
+    int w;
+
+    for (;;) {
+        if (all_done(q))
+            return 0;
+        if (deadline == WEFT_DEADLINE_POLL)
+            return -ETIMEDOUT;
+        snap = weft__ec_prepare(&q->joined);
+        if (all_done(q)) {
+            weft__ec_cancel(&q->joined);
+            return 0;
+        }
+        w = weft__ec_wait(&q->joined, snap, deadline);
+        weft__ec_cancel(&q->joined);
+        if (w == -ETIMEDOUT)
+            return all_done(q) ? 0 : -ETIMEDOUT;
+    }
+}
+
+/* ---- shutdown and snapshots ----------------------------------------- */
+
+int
+weft__qlanes_shutdown(weft_queue_t *wq, unsigned flags)
+{
+    struct weft_qlanes *q = (struct weft_qlanes *)wq;
+    uint32_t me = self_tid();
+    uint64_t dropped = 0;
+    void *item;
+    int how;
+
+    /* [Q3] seq_cst: before the sweep; puts read it under their lock. */
+    atomic_fetch_or_explicit(&q->state, Q_CLOSED, memory_order_seq_cst);
+    /* The sweep: every put that missed CLOSED has finished after it. */
+    for (unsigned i = 0; i < Q_LANES; i++) {
+        how = blk_enter(&q->lanes[i].plock, me, false);
+        blk_exit(&q->lanes[i].plock, me, how, false);
+    }
+    /* [Q3] seq_cst (a release): the sweep before a consumer's acquire of
+     * SWEPT in [Q2]. */
+    atomic_fetch_or_explicit(&q->state, Q_SWEPT, memory_order_seq_cst);
+    if (flags & WEFT_QUEUE_SHUTDOWN_IMMEDIATE) {
+        for (unsigned i = 0; i < Q_LANES; i++) {
+            struct lane *ln = &q->lanes[i];
+
+            if (lane_size(ln) == 0)
+                continue;
+            how = blk_enter(&ln->clock, me, false);
+            while (weft__ring_dequeue_spsc(&ln->ring, &item))
+                dropped++;
+            blk_exit(&ln->clock, me, how, false);
+        }
+        if (dropped > 0) {
+            /* [Q4] seq_cst: as task_done, for every dropped item. */
+            atomic_fetch_add_explicit(&q->done, dropped, memory_order_seq_cst);
+        }
+        /* [Q3] seq_cst: after the drain; gets then fail at once. */
+        atomic_fetch_or_explicit(&q->state, Q_DRAINED, memory_order_seq_cst);
+    }
+    weft__ec_signal(&q->joined, INT_MAX);
+    weft__ec_signal(&q->not_full, INT_MAX);
+    weft__ec_signal(&q->not_empty, INT_MAX);
+    return 0;
+}
+
+size_t
+weft__qlanes_len(const weft_queue_t *wq)
+{
+    const struct weft_qlanes *q = (const struct weft_qlanes *)wq;
+    size_t n = fifo_len(q);
+
+    /* per-lane snapshots of different instants may add up past cap */
+    return n < q->cap ? n : q->cap;
+}
+
+size_t
+weft__qlanes_capacity(const weft_queue_t *wq)
+{
+    return ((const struct weft_qlanes *)wq)->cap;
+}
+
+bool
+weft__qlanes_is_shutdown(const weft_queue_t *wq)
+{
+    /* relaxed: a snapshot. */
+    return (atomic_load_explicit(&((const struct weft_qlanes *)wq)->state,
+                                 memory_order_relaxed) &
+            Q_CLOSED) != 0;
+}
