@@ -50,7 +50,9 @@
  *      allocated again. Off under ASan, which must see every free.
  * [M10] in place: a byte-map value of at most INPLACE_MAX bytes is
  *      rewritten in its node when the new value has the same length (put,
- *      replace, compute SET): no new node, no call_rcu, no relink. Readers
+ *      replace, compute SET) and the stored key is the caller's very bytes
+ *      (a replacement stores its own key; with a custom key_eq, equal keys
+ *      may differ, and keys are never rewritten): no new node, no call_rcu, no relink. Readers
  *      copy it out under the node's sequence counter (map_seq.h [S1]-[S3]),
  *      so get, and the callbacks of get_with / foreach / compute (which see
  *      such a copy), never see a torn value. compute's write (and its
@@ -171,6 +173,19 @@ struct probe {
     size_t klen;
     const struct weft_map *map;
 };
+
+/* [M10] May a replacement of b's value by one of vlen bytes, under probe
+ * key p, be done in place? Only for a short value of the same length, and
+ * only if the stored key is p's very bytes: a replacement stores its own
+ * key, and with a custom key_eq equal keys may differ (a key is read by
+ * lookups outside the sequence counter, so it is never rewritten). */
+static inline bool
+bnode_inplace_for(const struct bnode *b, const struct probe *p, size_t vlen)
+{
+    return bnode_inplace(b) && b->vlen == vlen &&
+           (p->map->key_eq == NULL ||
+            (b->klen == p->klen && memcmp(b->data, p->key, p->klen) == 0));
+}
 
 /* ---- hashing ---------------------------------------------------------------
  */
@@ -961,7 +976,7 @@ put_once(weft_map_t *map, const struct probe *p, unsigned long hash,
         return -ENOENT;
     if (n != NULL) {
         old = to_bnode(n);
-        if (bnode_inplace(old) && old->vlen == vlen) {
+        if (bnode_inplace_for(old, p, vlen)) {
             /* [M10] no new node: a DEAD one is being unlinked, look again. */
             if (!mseq_write_begin(&old->seq, &s))
                 return 1;
@@ -1140,7 +1155,7 @@ compute_once(weft_map_t *map, const struct probe *p, unsigned long hash,
     case WEFT_MAP_SET:
         if (check_value(nv, nlen) != 0)
             return -EINVAL;
-        if (old != NULL && bnode_inplace(old) && old->vlen == nlen) {
+        if (old != NULL && bnode_inplace_for(old, p, nlen)) {
             /* [M5] [M10] in place, only if unchanged since the snapshot.
              * MUTANT 23: [M10] from whatever version is there now: a
              * write that came after the snapshot is lost. */

@@ -161,7 +161,10 @@ WEFT_API int weft_map_get_with(weft_map_t *map, const void *key, size_t klen,
 /*
  * weft_map_put() - set key to value (insert, or replace the old value:
  * in place if both have the same length of at most WEFT_MAP_INPLACE_MAX
- * bytes, else by a new entry, the old one freed after a grace period).
+ * bytes and the stored key has the very bytes of key, else by a new
+ * entry, the old one freed after a grace period). Either way the entry
+ * then holds this call's key (with a custom key_eq, equal keys may differ
+ * in their bytes); replace and compute's SET do the same.
  * *replaced (may be NULL) tells which happened.
  * Return: 0; -ENOMEM (the map is unchanged); -EINVAL.
  * Ordering: the copy of value happens-before any get that sees it.

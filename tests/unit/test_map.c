@@ -657,6 +657,67 @@ START_TEST(test_map_custom_hash_eq)
 }
 END_TEST
 
+/* The key foreach shows for the single entry of m, into key (5 bytes). */
+static int
+first_key(void *ctx, const void *key, size_t klen, const void *v, size_t vl)
+{
+    (void)v, (void)vl;
+    ck_assert_uint_eq(klen, 5);
+    memcpy(ctx, key, 5);
+    return 0;
+}
+
+static int
+set_z(void *ctx, const void *old, size_t old_len, bool present,
+      const void **nv, size_t *nl)
+{
+    (void)old, (void)old_len;
+    ck_assert(present);
+    *nv = ctx;
+    *nl = 1;
+    return WEFT_MAP_SET;
+}
+
+/* A replacement stores its own key, whether the value is rewritten in
+ * place or by a new entry (found by fuzz_map: an in-place put kept the
+ * old spelling of a case-folded key). */
+START_TEST(test_map_replace_stores_key)
+{
+    static const char big[WEFT_MAP_INPLACE_MAX + 1];
+    struct weft_map_opts o = WEFT_MAP_OPTS_INIT;
+    char key[5], buf[8], z[] = "z";
+    bool replaced = false;
+    weft_map_t *m;
+
+    o.key_eq = icase_eq;
+    o.hash = bad_hash;
+    ck_assert_int_eq(weft_map_create(&o, &m), 0);
+    ck_assert_int_eq(weft_map_put(m, "hello", 5, "1", 1, NULL), 0);
+    ck_assert_int_eq(weft_map_put(m, "HELLO", 5, "2", 1, &replaced), 0);
+    ck_assert(replaced);
+    ck_assert_int_eq(weft_map_foreach(m, first_key, key), 0);
+    ck_assert_mem_eq(key, "HELLO", 5);
+    ck_assert_int_eq(weft_map_replace(m, "Hello", 5, "3", 1), 0);
+    ck_assert_int_eq(weft_map_foreach(m, first_key, key), 0);
+    ck_assert_mem_eq(key, "Hello", 5);
+    ck_assert_int_eq(weft_map_compute(m, "hELLO", 5, set_z, z), 0);
+    ck_assert_int_eq(weft_map_foreach(m, first_key, key), 0);
+    ck_assert_mem_eq(key, "hELLO", 5);
+    ck_assert_int_eq(weft_map_put(m, "hello", 5, big, sizeof(big), NULL), 0);
+    ck_assert_int_eq(weft_map_foreach(m, first_key, key), 0);
+    ck_assert_mem_eq(key, "hello", 5);
+    ck_assert_int_eq(weft_map_put(m, "HeLLo", 5, big, sizeof(big), NULL), 0);
+    ck_assert_int_eq(weft_map_foreach(m, first_key, key), 0);
+    ck_assert_mem_eq(key, "HeLLo", 5);
+    ck_assert_int_eq(weft_map_put(m, "HeLLo", 5, "4", 1, NULL), 0);
+    ck_assert_int_eq(weft_map_put(m, "HeLLo", 5, "5", 1, NULL), 0);
+    ck_assert_int_eq(weft_map_get(m, "hello", 5, buf, sizeof(buf), NULL), 0);
+    ck_assert_int_eq(buf[0], '5');
+    ck_assert_uint_eq(map_len(m), 1);
+    ck_assert_int_eq(weft_map_destroy(m), 0);
+}
+END_TEST
+
 /* ---- intrusive maps ---------------------------------------------------- */
 
 struct obj {
@@ -919,6 +980,7 @@ map_suite(void)
     tcase_add_test(tc, test_map_nested_calls);
     tcase_add_test(tc, test_map_model);
     tcase_add_test(tc, test_map_custom_hash_eq);
+    tcase_add_test(tc, test_map_replace_stores_key);
     tcase_add_test(tc, test_map_intrusive);
     tcase_add_test(tc, test_map_worker_hooks);
     tcase_add_test(tc, test_map_reader_attach);
