@@ -596,18 +596,27 @@ weft__pool_timer_drop(struct weft_pool *pool)
     pool_unref(pool);
 }
 
+/* The pool whose shutdown this thread is in (its lock held): a done
+ * callback or timer that shutdown completes on this thread and that shuts
+ * the same pool down gets -EDEADLK instead of a self-deadlock. */
+static __thread weft_pool_t *shutting_down;
+
 WEFT_API int
 weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
 {
     const unsigned known = WEFT_SHUTDOWN_DRAIN | WEFT_SHUTDOWN_CANCEL_PENDING;
+    weft_pool_t *outer;
     uint32_t live;
     int rc = 0;
 
     if (pool == NULL || (flags & ~known) != 0 || flags == known)
         return -EINVAL;
-    if (weft__self != NULL && weft__self->pool == pool)
+    if ((weft__self != NULL && weft__self->pool == pool) ||
+        shutting_down == pool)
         return -EDEADLK;
     pthread_mutex_lock(&pool->shutdown_lock);
+    outer = shutting_down;
+    shutting_down = pool;
     if (pool->joined)
         goto out;
     if (pool->forked) { /* no workers to stop (fork_child) */
@@ -641,6 +650,7 @@ weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
         pthread_join(pool->workers[i].thread, NULL);
     pool->joined = true;
 out:
+    shutting_down = outer;
     pthread_mutex_unlock(&pool->shutdown_lock);
     return rc;
 }
