@@ -145,8 +145,8 @@ WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,
  * complete when this returns.
  * Return: 0; -EINVAL (NULL); -EDEADLK when called from one of the pool's own
  * workers, or from a done callback or timer that the pool's own shutdown
- * completes on the calling thread (the pool is left untouched). Timers still armed on the pool
- * (weft/timer.h) complete as cancelled during its shutdown.
+ * completes on the calling thread (the pool is left untouched). Timers still
+ * armed on the pool (weft/timer.h) complete as cancelled during its shutdown.
  * Context: any thread but the pool's own workers; one call per pool.
  */
 WEFT_API int weft_pool_destroy(weft_pool_t *pool);

@@ -440,8 +440,8 @@ reenter_cb(weft_future_t *f, void *ctx)
     struct reenter *r = ctx;
 
     (void)f;
-    r->shutdown_rc = weft_pool_shutdown(r->pool, WEFT_SHUTDOWN_DRAIN,
-                                        WEFT_DEADLINE_NEVER);
+    r->shutdown_rc =
+        weft_pool_shutdown(r->pool, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER);
     r->destroy_rc = weft_pool_destroy(r->pool);
 }
 
@@ -468,9 +468,8 @@ START_TEST(shutdown_from_own_callback)
     atomic_store(&gate, 1);
     ck_assert_int_eq(weft_future_result(b, WEFT_DEADLINE_NEVER, NULL), 0);
     /* Outside the shutdown, the same thread may shut down again. */
-    ck_assert_int_eq(weft_pool_shutdown(p, WEFT_SHUTDOWN_DRAIN,
-                                        WEFT_DEADLINE_NEVER),
-                     0);
+    ck_assert_int_eq(
+        weft_pool_shutdown(p, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER), 0);
     weft_future_release(f);
     weft_future_release(b);
     ck_assert_int_eq(weft_pool_destroy(p), 0);
