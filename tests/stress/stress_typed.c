@@ -28,7 +28,7 @@ static _Atomic uint8_t runs[SLOTS];
 static _Atomic uint32_t next_slot;
 static _Atomic long failures;
 static _Atomic long typed_steals;
-static _Atomic long nodes_run;
+static _Atomic long nodes_run, nodes_want;
 static double seconds;
 static const char ctx_key = 'c';
 
@@ -65,9 +65,12 @@ static void
 ran(uint32_t slot)
 {
     /* relaxed: a count per slot; read after the pool is destroyed. */
+    unsigned old;
+
     if (slot < SLOTS &&
-        atomic_fetch_add_explicit(&runs[slot], 1, memory_order_relaxed) != 0)
-        FAIL("slot %u ran twice\n", slot);
+        (old = atomic_fetch_add_explicit(&runs[slot], 1,
+                                         memory_order_relaxed)) != 0)
+        FAIL("slot %u ran %u times\n", slot, old + 1);
     atomic_fetch_add_explicit(&nodes_run, 1, memory_order_relaxed);
 }
 
@@ -81,19 +84,27 @@ new_slot(void)
 
 static int old_child(void *arg, void **res);
 
-/* seed_depth: the shape seed << 4 | depth; from: the spawner's worker + 1
- * (0: not spawned); want: the context value every node must see. */
-WEFT_TASK_3(long, node, uint64_t, seed_depth, int, from, void *, want)
+/* key: slot << 36 | seed << 4 | depth (the slot is given at spawn, so a
+ * node run twice hits its slot twice). */
+static uint64_t
+key(uint32_t seed, unsigned depth)
 {
-    uint32_t seed = (uint32_t)(seed_depth >> 4);
-    unsigned depth = (unsigned)(seed_depth & 15), k = kids(seed, depth);
+    return (uint64_t)new_slot() << 36 | (uint64_t)seed << 4 | depth;
+}
+
+/* from: the spawner's worker + 1 (0: not spawned); want: the context
+ * value every node must see. */
+WEFT_TASK_3(long, node, uint64_t, k3, int, from, void *, want)
+{
+    uint32_t seed = (uint32_t)(k3 >> 4);
+    unsigned depth = (unsigned)(k3 & 15), k = kids(seed, depth);
     int self = weft_worker_index() + 1;
     long n = 1;
     weft_task_t t;
     void *r = NULL;
     bool old = false;
 
-    ran(new_slot());
+    ran((uint32_t)(k3 >> 36));
     if (from != 0 && from != self)
         atomic_fetch_add_explicit(&typed_steals, 1, memory_order_relaxed);
     if (weft_context_get(&ctx_key) != want)
@@ -103,7 +114,7 @@ WEFT_TASK_3(long, node, uint64_t, seed_depth, int, from, void *, want)
     /* The last child: a weft_task_t now and then. */
     if (k > 1 && (seed & 7) == 0) {
         uint64_t *arg = (uint64_t *)malloc(2 * sizeof(uint64_t));
-        arg[0] = (uint64_t)child_seed(seed, k - 1) << 4 | (depth - 1);
+        arg[0] = key(child_seed(seed, k - 1), depth - 1);
         arg[1] = (uint64_t)(uintptr_t)want;
         if (weft_spawn(&t, old_child, arg) != 0)
             FAIL("weft_spawn failed\n");
@@ -111,10 +122,9 @@ WEFT_TASK_3(long, node, uint64_t, seed_depth, int, from, void *, want)
         k--;
     }
     for (unsigned i = 1; i < k; i++)
-        if (node_spawn((uint64_t)child_seed(seed, i) << 4 | (depth - 1), self,
-                       want) != 0)
+        if (node_spawn(key(child_seed(seed, i), depth - 1), self, want) != 0)
             FAIL("node_spawn failed\n");
-    n += node((uint64_t)child_seed(seed, 0) << 4 | (depth - 1), 0, want);
+    n += node(key(child_seed(seed, 0), depth - 1), 0, want);
     for (unsigned i = 1; i < k; i++)
         n += node_sync();
     if (old) {
@@ -158,7 +168,8 @@ submitter(void *arg)
         long r = -1, want = count_seq(seed, depth);
         if (ctx && weft_context_set(&ctx_key, &v) != 0)
             FAIL("weft_context_set failed\n");
-        if (node_run(sub->pool, (uint64_t)seed << 4 | depth, 0,
+        atomic_fetch_add_explicit(&nodes_want, want, memory_order_relaxed);
+        if (node_run(sub->pool, key(seed, depth), 0,
                      ctx ? (void *)&v : NULL, &r) != 0)
             FAIL("node_run failed\n");
         if (ctx)
@@ -185,6 +196,7 @@ run(unsigned workers, int threads, uint64_t seed)
     atomic_store(&next_slot, 0);
     atomic_store(&typed_steals, 0);
     atomic_store(&nodes_run, 0);
+    atomic_store(&nodes_want, 0);
     o.workers = workers;
     ASSERT_EQ(weft_pool_create(&o, &pool), 0);
     for (int i = 0; i < threads; i++) {
@@ -203,11 +215,15 @@ run(unsigned workers, int threads, uint64_t seed)
             bad++ < 10)
             fprintf(stderr, "slot %u ran %u times\n", s,
                     atomic_load_explicit(&runs[s], memory_order_relaxed));
-    printf("stress_typed: %u workers, %d submitters: %ld nodes, %ld typed "
-           "steals, %u wrong, %ld failures\n",
-           workers, threads, atomic_load(&nodes_run),
+    printf("stress_typed: %u workers, %d submitters: %ld nodes run of %ld, "
+           "%ld typed steals, %u slots wrong, %ld failures\n",
+           workers, threads, atomic_load(&nodes_run), atomic_load(&nodes_want),
            atomic_load(&typed_steals), bad, atomic_load(&failures));
+    if (atomic_load(&nodes_run) != atomic_load(&nodes_want))
+        fprintf(stderr, "nodes ran %ld times, want %ld\n",
+                atomic_load(&nodes_run), atomic_load(&nodes_want));
     return bad == 0 && atomic_load(&failures) == 0 &&
+           atomic_load(&nodes_run) == atomic_load(&nodes_want) &&
            atomic_load(&typed_steals) > 0;
 }
 
