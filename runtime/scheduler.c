@@ -203,16 +203,16 @@ steal_from(struct weft__worker *self, unsigned v)
 
     count_attempt(self, r);
     if (r != WEFT_STEAL_OK) {
-        /* Then its typed deque: a typed task runs at once (it is not a
-         * job), and the caller looks again. */
-        r = weft__typed_steal_run(self, victim, 0);
+        /* Then its typed deque: a typed slot is not a job; the caller
+         * runs it (weft__find_and_run). */
+        r = weft__typed_steal(victim, 0, &self->typed_got);
         if (r == WEFT_STEAL_OK) {
             weft__stat_add(&self->stats, WEFT_ST_STEALS, 1);
             weft__stat_add(&self->stats, WEFT_ST_STOLEN, 1);
             weft__trace(&self->trace, WEFT_EV_STEAL, v, 1);
             if (self->pool->victim == WEFT_VICTIM_LAST_SUCCESS)
                 self->last_victim = v;
-            self->typed_ran = true;
+            self->typed_from = victim;
         }
         return NULL;
     }
@@ -245,9 +245,9 @@ steal_round(struct weft__worker *self)
 
     if (n < 2)
         return NULL;
-    self->typed_ran = false;
-    for (unsigned attempt = 0; attempt < n && job == NULL && !self->typed_ran;
-         attempt++) {
+    self->typed_from = NULL;
+    for (unsigned attempt = 0;
+         attempt < n && job == NULL && self->typed_from == NULL; attempt++) {
         unsigned v = pick_victim(self, attempt);
         if (v >= n)
             break; /* the user's chooser says stop */
@@ -286,15 +286,17 @@ weft__find_and_run(struct weft__worker *self)
     if (job == NULL) {
         t0 = WEFT_STATS ? weft_now_ns() : 0;
         job = steal_round(self);
-        if (job == NULL && self->typed_ran) {
-            self->woke = false;
-            return true; /* ran a stolen typed task */
-        }
-        if (job == NULL)
+        if (job == NULL && self->typed_from == NULL)
             job = weft__lane_take(self, true);
         if (WEFT_STATS)
             weft__stat_add(&self->stats, WEFT_ST_NS_STEALING,
                            weft_now_ns() - t0);
+        if (self->typed_from != NULL) {
+            self->woke = false;
+            weft__typed_run_stolen(self, self->typed_from, self->typed_got);
+            self->typed_from = NULL;
+            return true;
+        }
     }
     if (job == NULL) {
         if (self->woke)

@@ -265,8 +265,8 @@ run_stolen(struct weft__worker *self, struct weft__worker *owner,
 }
 
 enum weft__steal
-weft__typed_steal_run(struct weft__worker *self, struct weft__worker *victim,
-                      int32_t min)
+weft__typed_steal(struct weft__worker *victim, int32_t min,
+                  struct weft__tslot **out)
 {
     uint64_t v;
     uint32_t tail;
@@ -295,8 +295,15 @@ weft__typed_steal_run(struct weft__worker *self, struct weft__worker *victim,
                                                  memory_order_acq_rel,
                                                  memory_order_relaxed))
         return WEFT_STEAL_LOST;
-    run_stolen(self, victim, victim->tt_base + tail);
+    *out = victim->tt_base + tail;
     return WEFT_STEAL_OK;
+}
+
+void
+weft__typed_run_stolen(struct weft__worker *self, struct weft__worker *owner,
+                       struct weft__tslot *s)
+{
+    run_stolen(self, owner, s);
 }
 
 WEFT_API struct weft_typed_slot *
@@ -417,13 +424,16 @@ shrink(struct weft__worker *self, struct weft__tslot *s)
 static bool
 help(struct weft__worker *self, struct weft__worker *th, struct weft__tslot *s)
 {
+    struct weft__tslot *got;
+
     if (th == self || !weft__same_pool(self, th))
         return false;
-    if (weft__typed_steal_run(self, th, s->tbase) == WEFT_STEAL_OK) {
+    if (weft__typed_steal(th, s->tbase, &got) == WEFT_STEAL_OK) {
         weft__stat_add(&self->stats, WEFT_ST_STEALS, 1);
         weft__stat_add(&self->stats, WEFT_ST_STOLEN, 1);
         weft__stat_add(&self->stats, WEFT_ST_HELPS, 1);
         weft__trace(&self->trace, WEFT_EV_STEAL, th->id, 1);
+        run_stolen(self, th, got);
         return true;
     }
     return weft__help_under(self, th, s->cbase);

@@ -35,7 +35,9 @@ struct weft__worker {
     pthread_t thread;
     unsigned last_victim; /* owner-only: victim policies */
     bool woke;            /* owner-only: just back from a park */
-    bool typed_ran;       /* owner-only: steal_round ran a typed task */
+    /* owner-only: a typed task steal_round took (scheduler.c). */
+    struct weft__tslot *typed_got;
+    struct weft__worker *typed_from;
     bool tt_allstolen;    /* owner-only: typed.c */
     bool tt_share;        /* owner-only: typed.c, publish the next spawn */
     /* WEFT__PARK_*: the futex word the waker sets to AWAKE (park.c). */
@@ -136,10 +138,12 @@ void weft__alert_wake_check(struct weft__worker *self);
 int weft__typed_init(struct weft__worker *w);
 void weft__typed_fini(struct weft__worker *w);
 /* A thief: take the oldest shared typed task of victim whose index is
- * >= min and run it; asks victim for more when its shared part is empty. */
-enum weft__steal weft__typed_steal_run(struct weft__worker *self,
-                                       struct weft__worker *victim,
-                                       int32_t min);
+ * >= min (asks victim for more when its shared part is empty), then run
+ * it with weft__typed_run_stolen(). */
+enum weft__steal weft__typed_steal(struct weft__worker *victim, int32_t min,
+                                   struct weft__tslot **out);
+void weft__typed_run_stolen(struct weft__worker *self,
+                            struct weft__worker *owner, struct weft__tslot *s);
 /* The owner: answer WEFT_ALERT_SPLIT (clears it, shares half). */
 void weft__typed_grow(struct weft__worker *self);
 /* Any shared typed task on w (relaxed: a hint, as deque_maybe_nonempty). */

@@ -138,8 +138,10 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
 
 #    ifdef __cplusplus
 #        define WEFT__TT_ASSERT(c, m) static_assert(c, m)
+#        define WEFT__TT_ALIGNOF(t)   alignof(t)
 #    else
 #        define WEFT__TT_ASSERT(c, m) _Static_assert(c, m)
+#        define WEFT__TT_ALIGNOF(t)   _Alignof(t)
 #    endif
 #    define WEFT__TT_U(...) __VA_ARGS__
 #    if (!defined(WEFT_STATS) || WEFT_STATS) && defined(__x86_64__) && \
@@ -170,9 +172,9 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
             WEFT__TT_U FIELDS                                                \
         };                                                                   \
         WEFT__TT_ASSERT(sizeof(struct NAME##_weft_args) <= 24 &&             \
-                            _Alignof(struct NAME##_weft_args) <= 8,          \
+                            WEFT__TT_ALIGNOF(struct NAME##_weft_args) <= 8,          \
                         "weft typed task " #NAME ": arguments too large");   \
-        WEFT__TT_ASSERT(sizeof(RTYPE) <= 24 && _Alignof(RTYPE) <= 8,         \
+        WEFT__TT_ASSERT(sizeof(RTYPE) <= 24 && WEFT__TT_ALIGNOF(RTYPE) <= 8,         \
                         "weft typed task " #NAME ": result too large");      \
         static __attribute__((unused)) void NAME##_weft_wrap(                \
             struct weft_typed_slot *s__)                                     \
