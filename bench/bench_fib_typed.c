@@ -2,7 +2,8 @@
 /*
  * bench_fib_typed.c - fib(n) as a typed task (weft/typed.h), a spawn at
  * every level, inside weft_pool_run: the same shape as bench_fib (fib.h)
- * on the typed deque. System "weft-typed".
+ * on the typed deque. System "weft-typed" ("weft-typed-nostats" when
+ * built with WEFT_STATS=0 against weft_nostats, bench/CMakeLists.txt).
  */
 #include <stdint.h>
 
@@ -56,6 +57,9 @@ run_typed(unsigned threads, int n, long *result, uint64_t *ns, char *why)
 int
 main(void)
 {
-    fib_bench("weft-typed", run_typed);
+#ifndef BENCH_WEFT_SYSTEM
+#    define BENCH_WEFT_SYSTEM "weft-typed"
+#endif
+    fib_bench(BENCH_WEFT_SYSTEM, run_typed);
     return 0;
 }

@@ -703,8 +703,7 @@ weft__worker_blocking(bool entering)
     weft__rcu_worker_offline();
     /* Work on our deques would wait for us: let an idle worker steal it. */
     weft__typed_publish_all(self);
-    if (weft__deque_maybe_nonempty(&self->dq) ||
-        weft__typed_maybe_shared(self))
+    if (weft__deque_maybe_nonempty(&self->dq) || weft__typed_maybe_shared(self))
         weft__wake_one(self->pool);
 }
 

@@ -38,8 +38,8 @@ struct weft__worker {
     /* owner-only: a typed task steal_round took (scheduler.c). */
     struct weft__tslot *typed_got;
     struct weft__worker *typed_from;
-    bool tt_allstolen;    /* owner-only: typed.c */
-    bool tt_share;        /* owner-only: typed.c, publish the next spawn */
+    bool tt_allstolen; /* owner-only: typed.c */
+    bool tt_share;     /* owner-only: typed.c, publish the next spawn */
     /* WEFT__PARK_*: the futex word the waker sets to AWAKE (park.c). */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t parked;
     /* The typed deque (typed.c): thieves CAS tt_ts (tail | split << 32,

@@ -82,12 +82,12 @@ extern "C" {
  * before 1.0; never use it directly.
  */
 struct weft_typed_slot {
-    void *thief;                         /* atomic: who runs it, once stolen */
+    void *thief; /* atomic: who runs it, once stolen */
     void (*wrap)(struct weft_typed_slot *); /* a thief's way to run it */
-    void *ctx;                           /* captured context (runtime) */
-    int64_t cbase;                       /* runtime: the thief's bases */
+    void *ctx;                              /* captured context (runtime) */
+    int64_t cbase;                          /* runtime: the thief's bases */
     int32_t tbase;
-    uint32_t state; /* atomic: runtime (done, waiter, extra) */
+    uint32_t state;         /* atomic: runtime (done, waiter, extra) */
     unsigned char data[24]; /* the arguments, then the result */
 };
 
@@ -150,15 +150,16 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
  * weft_spawn_inline() (a single writer; an aligned 8-byte store is
  * single-copy atomic on x86-64, so stats.c's relaxed loads see the old or
  * the new count). */
-#        define WEFT__TT_COUNT(w) __asm__ volatile("addq $1, %0" : "+m"((w)->spawned))
+#        define WEFT__TT_COUNT(w) \
+            __asm__ volatile("addq $1, %0" : "+m"((w)->spawned))
 #    elif !defined(WEFT_STATS) || WEFT_STATS
 /* relaxed (both): the owner is the only writer of spawned; readers
  * (stats.c) need untorn values only. */
-#        define WEFT__TT_COUNT(w)                                            \
-            __atomic_store_n(&(w)->spawned,                                  \
-                             __atomic_load_n(&(w)->spawned,                  \
-                                             __ATOMIC_RELAXED) + 1,          \
-                             __ATOMIC_RELAXED)
+#        define WEFT__TT_COUNT(w)                                     \
+            __atomic_store_n(                                         \
+                &(w)->spawned,                                        \
+                __atomic_load_n(&(w)->spawned, __ATOMIC_RELAXED) + 1, \
+                __ATOMIC_RELAXED)
 #    else
 #        define WEFT__TT_COUNT(w) ((void)0)
 #    endif
@@ -172,9 +173,9 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
             WEFT__TT_U FIELDS                                                \
         };                                                                   \
         WEFT__TT_ASSERT(sizeof(struct NAME##_weft_args) <= 24 &&             \
-                            WEFT__TT_ALIGNOF(struct NAME##_weft_args) <= 8,          \
+                            WEFT__TT_ALIGNOF(struct NAME##_weft_args) <= 8,  \
                         "weft typed task " #NAME ": arguments too large");   \
-        WEFT__TT_ASSERT(sizeof(RTYPE) <= 24 && WEFT__TT_ALIGNOF(RTYPE) <= 8,         \
+        WEFT__TT_ASSERT(sizeof(RTYPE) <= 24 && WEFT__TT_ALIGNOF(RTYPE) <= 8, \
                         "weft typed task " #NAME ": result too large");      \
         static __attribute__((unused)) void NAME##_weft_wrap(                \
             struct weft_typed_slot *s__)                                     \
@@ -203,8 +204,8 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
                 weft_typed_spawn_commit(s__);                                \
                 return 0;                                                    \
             }                                                                \
-            /* Private slot: plain stores; a later move of the split       \
-             * (release, runtime/typed.c [Y1]) publishes them. */          \
+            /* Private slot: plain stores; a later move of the split         \
+             * (release, runtime/typed.c [Y1]) publishes them. */            \
             w__->tt_head = s__ + 1;                                          \
             WEFT__TT_COUNT(w__);                                             \
             x = (struct NAME##_weft_args *)(void *)s__->data;                \
@@ -212,8 +213,8 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
             WEFT__TT_U STORE;                                                \
             return 0;                                                        \
         }                                                                    \
-        static __attribute__((noinline, unused)) RTYPE NAME##_weft_slow(     \
-            struct weft_typed_slot *s__)                                     \
+        static __attribute__((noinline, unused))                             \
+        RTYPE NAME##_weft_slow(struct weft_typed_slot *s__)                  \
         {                                                                    \
             struct NAME##_weft_args *x;                                      \
             uintptr_t save__[2];                                             \
@@ -236,7 +237,7 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
             struct weft_worker_layout *w__ = weft_worker_tls;                \
             struct weft_typed_slot *s__ = w__->tt_head - 1;                  \
             struct NAME##_weft_args *x;                                      \
-            /* Above the split nobody can steal it: pop and call. */       \
+            /* Above the split nobody can steal it: pop and call. */         \
             /* relaxed: alert, as in spawn. */                               \
             if (__builtin_expect(                                            \
                     s__ < w__->tt_split ||                                   \
@@ -251,7 +252,7 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
             struct NAME##_weft_args args;                                    \
             RTYPE *out;                                                      \
         };                                                                   \
-        static __attribute__((unused)) int NAME##_weft_entry(void *arg__,   \
+        static __attribute__((unused)) int NAME##_weft_entry(void *arg__,    \
                                                              void **res__)   \
         {                                                                    \
             struct NAME##_weft_run *r__ = (struct NAME##_weft_run *)arg__;   \
@@ -274,17 +275,16 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
         static RTYPE NAME PARAMS
 
 /* WEFT_TASK_1(RTYPE, NAME, T1, a1) { body } - see the file comment. */
-#    define WEFT_TASK_1(RTYPE, NAME, T1, a1)                                 \
+#    define WEFT_TASK_1(RTYPE, NAME, T1, a1) \
         WEFT__TASK(RTYPE, NAME, (T1 a1), (T1 a1;), (x->a1 = a1), (x->a1))
 /* WEFT_TASK_2(RTYPE, NAME, T1, a1, T2, a2) { body } */
-#    define WEFT_TASK_2(RTYPE, NAME, T1, a1, T2, a2)                         \
-        WEFT__TASK(RTYPE, NAME, (T1 a1, T2 a2), (T1 a1; T2 a2;),            \
+#    define WEFT_TASK_2(RTYPE, NAME, T1, a1, T2, a2)             \
+        WEFT__TASK(RTYPE, NAME, (T1 a1, T2 a2), (T1 a1; T2 a2;), \
                    (x->a1 = a1, x->a2 = a2), (x->a1, x->a2))
 /* WEFT_TASK_3(RTYPE, NAME, T1, a1, T2, a2, T3, a3) { body } */
-#    define WEFT_TASK_3(RTYPE, NAME, T1, a1, T2, a2, T3, a3)                 \
-        WEFT__TASK(RTYPE, NAME, (T1 a1, T2 a2, T3 a3),                      \
-                   (T1 a1; T2 a2; T3 a3;),                                   \
-                   (x->a1 = a1, x->a2 = a2, x->a3 = a3),                     \
+#    define WEFT_TASK_3(RTYPE, NAME, T1, a1, T2, a2, T3, a3)                   \
+        WEFT__TASK(RTYPE, NAME, (T1 a1, T2 a2, T3 a3), (T1 a1; T2 a2; T3 a3;), \
+                   (x->a1 = a1, x->a2 = a2, x->a3 = a3),                       \
                    (x->a1, x->a2, x->a3))
 
 #endif /* WEFT_HAVE_INLINE_TASKS */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <weft.h>
+
 #include <weft/typed.h>
 
 #include "weft_test.h"
@@ -67,9 +68,8 @@ ran(uint32_t slot)
     /* relaxed: a count per slot; read after the pool is destroyed. */
     unsigned old;
 
-    if (slot < SLOTS &&
-        (old = atomic_fetch_add_explicit(&runs[slot], 1,
-                                         memory_order_relaxed)) != 0)
+    if (slot < SLOTS && (old = atomic_fetch_add_explicit(
+                             &runs[slot], 1, memory_order_relaxed)) != 0)
         FAIL("slot %u ran %u times\n", slot, old + 1);
     atomic_fetch_add_explicit(&nodes_run, 1, memory_order_relaxed);
 }
@@ -169,8 +169,8 @@ submitter(void *arg)
         if (ctx && weft_context_set(&ctx_key, &v) != 0)
             FAIL("weft_context_set failed\n");
         atomic_fetch_add_explicit(&nodes_want, want, memory_order_relaxed);
-        if (node_run(sub->pool, key(seed, depth), 0,
-                     ctx ? (void *)&v : NULL, &r) != 0)
+        if (node_run(sub->pool, key(seed, depth), 0, ctx ? (void *)&v : NULL,
+                     &r) != 0)
             FAIL("node_run failed\n");
         if (ctx)
             weft_context_clear();

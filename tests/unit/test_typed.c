@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdint.h>
 #include <weft.h>
+
 #include <weft/stats.h>
 #include <weft/typed.h>
 
