@@ -289,6 +289,7 @@ weft__typed_steal(struct weft__worker *victim, int32_t min,
     }
     if ((int64_t)tail < (int64_t)min)
         return WEFT_STEAL_EMPTY;
+    WEFT_CHAOS_POINT();
     /* [Y2] acq_rel: one winner per index among the thieves and the
      * owner's [Y3]; acquire pairs with [Y1] (the slot's contents). */
     if (!atomic_compare_exchange_strong_explicit(&victim->tt_ts, &v, v + 1,
@@ -408,6 +409,7 @@ shrink(struct weft__worker *self, struct weft__tslot *s)
                                   memory_order_relaxed);
             break;
         }
+        WEFT_CHAOS_POINT();
         /* [Y3] relaxed: the CAS alone decides slot i against the thieves'
          * CAS [Y2]; nothing is published by lowering split. */
         if (atomic_compare_exchange_weak_explicit(
