@@ -480,7 +480,7 @@ wait_stolen(struct weft__worker *self, struct weft__tslot *s)
 }
 
 WEFT_API int
-weft_typed_sync_slow(struct weft_typed_slot **ps, uintptr_t save[2])
+weft_typed_sync_slow(struct weft_typed_slot **ps, uintptr_t save[3])
 {
     struct weft__worker *self = weft__self;
     struct weft__tslot *s;
@@ -529,27 +529,28 @@ weft_typed_sync_slow(struct weft_typed_slot **ps, uintptr_t save[2])
     weft__ctx_enter((st & TS_EXTRA) ? s->ctx : NULL, &saved);
     save[0] = (uintptr_t)saved.ctx;
     save[1] = saved.owned;
+    /* The slot is free from here on (the task's own spawns reuse it):
+     * keep the captured reference in save, not in the slot. relaxed:
+     * private to the owner. */
+    save[2] = (st & TS_EXTRA) ? (uintptr_t)s->ctx : 0;
+    if (st & TS_EXTRA)
+        atomic_store_explicit(&s->state, 0, memory_order_relaxed);
     return WEFT_TYPED_RUN_HOOK;
 }
 
 WEFT_API void
-weft_typed_ran(struct weft_typed_slot *ps, uintptr_t save[2])
+weft_typed_ran(struct weft_typed_slot *ps, uintptr_t save[3])
 {
     struct weft__worker *self = weft__self;
     struct weft__tslot *s = (struct weft__tslot *)(void *)ps;
     struct weft__ctx_save saved;
-    uint32_t st;
 
     if (self == NULL || s == NULL)
         return;
+    /* s only names the task here: the slot may hold another one now. */
     saved.ctx = (struct weft__ctx *)save[0];
     saved.owned = save[1] != 0;
     weft__ctx_leave(&saved);
-    /* relaxed: private to the owner. */
-    st = atomic_load_explicit(&s->state, memory_order_relaxed);
-    if (st & TS_EXTRA) {
-        weft__ctx_unref(s->ctx);
-        atomic_store_explicit(&s->state, 0, memory_order_relaxed);
-    }
+    weft__ctx_unref((struct weft__ctx *)save[2]);
     weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)s);
 }

@@ -125,19 +125,20 @@ enum weft_typed_how {
  * weft_typed_sync_slow() - the slow path of NAME_sync() for *s (the
  * worker's newest slot): moves the split, waits for a thief, handles the
  * alert word; off a worker, *s becomes the thread's own newest slot.
- * save is scratch for weft_typed_ran().
+ * save is scratch for weft_typed_ran() (the slot may be reused by the
+ * task's own spawns before that: everything needed is kept in save).
  * Return: an enum weft_typed_how. Thread safety: the calling worker only.
  * Context: only from the WEFT_TASK_n macros; may block (helping first).
  */
 WEFT_API int weft_typed_sync_slow(struct weft_typed_slot **s,
-                                  uintptr_t save[2]);
+                                  uintptr_t save[3]);
 
 /*
  * weft_typed_ran() - after a WEFT_TYPED_RUN_HOOK run: trace end, context.
  * Return: nothing. Thread safety: the calling worker only.
  * Context: only from the WEFT_TASK_n macros.
  */
-WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
+WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[3]);
 
 #    ifdef __cplusplus
 #        define WEFT__TT_ASSERT(c, m) static_assert(c, m)
@@ -220,7 +221,7 @@ WEFT_API void weft_typed_ran(struct weft_typed_slot *s, uintptr_t save[2]);
         RTYPE NAME##_weft_slow(struct weft_typed_slot *s__)                  \
         {                                                                    \
             struct NAME##_weft_args *x;                                      \
-            uintptr_t save__[2];                                             \
+            uintptr_t save__[3];                                             \
             RTYPE r__;                                                       \
             int how__ = weft_typed_sync_slow(&s__, save__);                  \
             x = (struct NAME##_weft_args *)(void *)s__->data;                \
