@@ -33,6 +33,8 @@
  *  52  park.c   [P3] spinner -> sleeper by a plain store, not the CAS
  *  61  waitset.c [W1] completion push CAS: seq_cst -> relaxed
  *  71  lane.c   [L3] new lane published with relaxed stores
+ *  81  typed.c  [Y3] shrink: CAS -> load + store (a slot run twice)
+ *  82  typed.c  [Y1] publish: release RMW of split -> relaxed
  */
 #ifndef WEFT_MUTATE_H
 #define WEFT_MUTATE_H

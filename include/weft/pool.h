@@ -268,6 +268,8 @@ WEFT_API int weft_sync(weft_task_t *task, void **result);
 #if defined(__GNUC__) || defined(__clang__)
 #    define WEFT_HAVE_INLINE_TASKS 1
 
+struct weft_typed_slot; /* weft/typed.h */
+
 /* weft_task_t as the runtime lays it out (task.c asserts it). */
 struct weft_task_layout {
     void *exec;
@@ -294,6 +296,10 @@ struct weft_worker_layout {
     void **slot;      /* owner-only: the deque array's slots (atomic) */
     void *exec;       /* the runner of task records */
     uint64_t spawned; /* atomic; owner-written: tasks spawned */
+    /* The typed deque (weft/typed.h), all owner-only: */
+    struct weft_typed_slot *tt_head;  /* the next free slot */
+    struct weft_typed_slot *tt_split; /* slots below it are shared */
+    struct weft_typed_slot *tt_lim;   /* spawn in place while head < lim */
 };
 
 /*
