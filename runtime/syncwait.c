@@ -59,9 +59,11 @@ weft__ec_wait(struct weft__ec *ec, uint32_t snap, weft_deadline_t deadline)
      * the kernel compares seq with snap after it. */
     atomic_fetch_add_explicit(&ec->sleepers, 1, memory_order_seq_cst);
     weft__worker_blocking(true);
-    rc = weft__futex_wait(&ec->seq, snap, deadline);
+    rc = weft__futex_wait_woken(&ec->seq, snap, deadline);
     weft__worker_blocking(false);
-    /* relaxed: a count; only makes later bumps skip the system call. */
+    if (rc == 1)
+        return 0; /* [E4] the waker took this sleeper out of sleepers */
+    /* [E4] relaxed: a count; only makes later bumps skip the system call. */
     atomic_fetch_sub_explicit(&ec->sleepers, 1, memory_order_relaxed);
     return rc;
 }

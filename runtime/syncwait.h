@@ -26,8 +26,11 @@
  *      and it calls futex_wake only when that is nonzero. Both RMWs are
  *      full barriers (store-buffering with fences): either the bump sees
  *      the sleeper's increment and wakes it, or the kernel's compare sees
- *      the new seq and futex_wait returns at once. So a signaler whose
- *      waiter is still polling (the common case while items stream) makes
+ *      the new seq and futex_wait returns at once. A sleeper that a wake
+ *      took off the futex is taken out of sleepers by that waker
+ *      (sleepers -= the count futex_wake returns); any other return takes
+ *      itself out. So a signaler whose waiter is still polling (the common
+ *      case while items stream) or already woken but not yet running makes
  *      no system call, where it used to make one per signal until the
  *      waiter unregistered.
  */
@@ -114,8 +117,15 @@ weft__ec_bump(struct weft__ec *ec, int n)
      * the handshake with a sleeper's increment of sleepers. */
     atomic_fetch_add_explicit(&ec->seq, 1, memory_order_seq_cst);
     /* [E4] seq_cst: after the bump; a waiter still polling sees seq. */
-    if (atomic_load_explicit(&ec->sleepers, memory_order_seq_cst) != 0)
-        weft__futex_wake(&ec->seq, n);
+    if (atomic_load_explicit(&ec->sleepers, memory_order_seq_cst) != 0) {
+        int woken = weft__futex_wake_count(&ec->seq, n);
+
+        /* [E4] relaxed: a count; those sleepers do not take themselves
+         * out. */
+        if (woken > 0)
+            atomic_fetch_sub_explicit(&ec->sleepers, (uint32_t)woken,
+                                      memory_order_relaxed);
+    }
 }
 
 /* [E2] the hot side: after publishing, wake up to n if anyone waits. */
