@@ -6,6 +6,8 @@
 
 #include <sched.h>
 
+#include "mutate.h"
+
 /* Rounds of pause before parking: about 1-3 us on current x86. */
 #define WAIT_SPIN_ROUNDS 128u
 
@@ -61,8 +63,13 @@ weft__ec_wait(struct weft__ec *ec, uint32_t snap, weft_deadline_t deadline)
     weft__worker_blocking(true);
     rc = weft__futex_wait_woken(&ec->seq, snap, deadline);
     weft__worker_blocking(false);
-    if (rc == 1)
+    /* MUTANT 14: [E4] a sleeper that a wake took off the futex takes
+     * itself out of sleepers as well: the count drops below the number of
+     * sleepers, and a later sleeper is never woken. */
+    if (rc == 1 && !WEFT_MUTANT(14))
         return 0; /* [E4] the waker took this sleeper out of sleepers */
+    if (rc == 1)
+        rc = 0;
     /* [E4] relaxed: a count; only makes later bumps skip the system call. */
     atomic_fetch_sub_explicit(&ec->sleepers, 1, memory_order_relaxed);
     return rc;
