@@ -41,6 +41,9 @@ weft__fcache_free(void *obj)
 #else
 #    define WEFT_FCACHE_FREE_MAX 1024u /* objects a thread keeps for reuse */
 #    define WEFT_FCACHE_CHUNK    ((size_t)2 << 20) /* aligned to its size */
+/* Empty chunks kept for reuse (fcache.c [C3]), at most: 64 MiB, a burst
+ * of a million pending futures. */
+#    define WEFT_FCACHE_STOCK    32u
 
 struct weft__chunk {
     /* [C1]; a line of its own: returners write it, the owner bumps on. */
@@ -66,6 +69,8 @@ extern __thread struct weft__fcache weft__fc
 
 void *weft__fcache_refill(size_t size);
 void weft__fcache_free_slow(void *obj);
+/* Empty chunks in the stock now (tests): 0 .. WEFT_FCACHE_STOCK. */
+unsigned weft__fcache_stocked(void);
 
 /* Chunks are aligned to their size: an object's chunk is its address
  * rounded down, so objects carry no header. */
@@ -121,6 +126,6 @@ weft__fcache_free(void *obj)
     }
     weft__fcache_free_slow(obj);
 }
-#endif                                             /* WEFT_FCACHE_BYPASS */
+#endif /* WEFT_FCACHE_BYPASS */
 
 #endif /* WEFT_FCACHE_H */

@@ -4,16 +4,23 @@
  * wait (helping when on a worker), done callbacks, reference counts.
  *
  * state: PENDING -> RUNNING -> DONE, or PENDING -> CANCELLED; plus a
- * WAITERS bit set by sleepers.
+ * WAITERS bit set by sleepers and a CBS bit set by callback pushers; every
+ * change short of the final state keeps both (F_KEEP).
  * [F1] claim: CAS PENDING -> RUNNING (or CANCELLED) picks the one party
  *      that runs or cancels: the queue's exec, a waiter running it inline,
  *      or weft_future_cancel(). Every task therefore ends exactly once.
  * [F2] completion: result and rc written, then exchange to DONE (acq_rel);
  *      readers acquire-load the state, so the task's writes happen-before
  *      weft_future_result() returns. If WAITERS was set, wake them all.
- * [F3] callbacks: a Treiber stack; push is a release CAS; completion
- *      exchanges the head for CLOSED (acq_rel) and runs what it got. A push
- *      that finds CLOSED runs the callback itself: each runs exactly once.
+ * [F3] callbacks: a Treiber stack. A pusher first sets CBS in state with a
+ *      CAS that fails once the state is final (it then runs the callback
+ *      itself); push is a release CAS. The final state change returns the
+ *      old state: only if CBS was set does completion exchange the head for
+ *      CLOSED (acq_rel) and run what it got, so a future nobody registered
+ *      a callback on costs no write here. The bit precedes the final state
+ *      in state's order, so its pusher's node lands before that exchange
+ *      (run by completion) or finds CLOSED (run by the pusher): each runs
+ *      exactly once. A pusher that sees the state final runs it at once.
  * [F4] runner/base: release-stored by the runner before the task runs;
  *      a waiting worker acquire-loads runner to help only under it.
  * [F5] held (future_int.h): a pending future with the HELD bit is in no
@@ -44,7 +51,9 @@ enum {
     F_CANCELLED = 3,
     F_STATE = 3,
     F_WAITERS = 4,
-    F_HELD = 8 /* [F5] pending, in no queue (future_int.h) */
+    F_HELD = 8,                /* [F5] pending, in no queue (future_int.h) */
+    F_CBS = 16,                /* [F3] a callback may be on the stack */
+    F_KEEP = F_WAITERS | F_CBS /* what a change short of final keeps */
 };
 
 /* Heap nodes from weft_future_on_done() and caller-owned ones from
@@ -125,9 +134,11 @@ finish(weft_future_t *f, uint32_t old)
     }
     if (weft_unlikely(old & F_WAITERS))
         weft__futex_wake(&f->state, INT_MAX);
+    if (weft_likely(!(old & F_CBS)))
+        return; /* [F3] no pusher came before the final state */
     /* [F3] acq_rel: takes every pushed node; later pushes see CLOSED. */
     n = atomic_exchange_explicit(&f->cbs, CB_CLOSED, memory_order_acq_rel);
-    if (weft_unlikely(n != NULL))
+    if (n != NULL)
         run_callbacks(f, n);
 }
 
@@ -139,13 +150,17 @@ claim(weft_future_t *f, uint32_t to)
     /* relaxed: the CAS below validates it. */
     uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
 
+    /* MUTANT 43: [F3] the claim keeps WAITERS only: a callback announced
+     * while the future was pending is never run. */
+    const uint32_t keep = WEFT_MUTANT(43) ? (uint32_t)F_WAITERS : F_KEEP;
+
     while ((s & F_STATE) == F_PENDING) {
         WEFT_CHAOS_POINT();
         if ((s & F_HELD) && to == F_RUNNING)
             break; /* [F5] only cancelled while held */
         if (WEFT_MUTANT(41)) {
             /* MUTANT 41: [F1] no CAS; two parties may both claim it. */
-            atomic_store_explicit(&f->state, (s & F_WAITERS) | to,
+            atomic_store_explicit(&f->state, (s & keep) | to,
                                   memory_order_seq_cst);
             return s;
         }
@@ -153,7 +168,7 @@ claim(weft_future_t *f, uint32_t to)
          * task runs (already ordered by the queue; this keeps TSan's view
          * simple); relaxed on failure: retried. */
         if (atomic_compare_exchange_weak_explicit(
-                &f->state, &s, (s & F_WAITERS) | to, memory_order_acquire,
+                &f->state, &s, (s & keep) | to, memory_order_acquire,
                 memory_order_relaxed))
             return s;
     }
@@ -374,7 +389,7 @@ weft__future_complete_held(weft_future_t *f, int rc, void *result)
             return false; /* cancelled first */
         /* [F1] acquire: as any claim; relaxed on failure: retried. */
     } while (!atomic_compare_exchange_weak_explicit(
-        &f->state, &s, (s & F_WAITERS) | F_RUNNING, memory_order_acquire,
+        &f->state, &s, (s & F_KEEP) | F_RUNNING, memory_order_acquire,
         memory_order_relaxed));
     f->rc = rc;
     f->result = result;
@@ -510,11 +525,39 @@ weft_future_cancel(weft_future_t *f)
                : -EBUSY;
 }
 
-/* [F3] push n; false if the stack is CLOSED (f is done: the caller runs
- * the callback itself). head: a value already loaded with acquire. */
+/* [F3] announce a push: set CBS unless f is final. False: f is done (the
+ * caller runs the callback itself). */
 static bool
-push_callback(weft_future_t *f, struct cb_node *n, struct cb_node *head)
+cbs_announce(weft_future_t *f)
 {
+    /* acquire: a final state read here means the task's writes are visible
+     * to the callback run at once ([F2]). */
+    uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+
+    while ((s & F_STATE) < F_DONE) {
+        if (s & F_CBS)
+            return true; /* set before: still ahead of the final change */
+        WEFT_CHAOS_POINT();
+        /* [F3] the final change, an RMW of this word, reads the bit if it
+         * comes after (the node itself is published by the push); acquire
+         * on failure as the load above, and on success because C11 wants
+         * the success order at least as strong. */
+        if (atomic_compare_exchange_weak_explicit(&f->state, &s, s | F_CBS,
+                                                  memory_order_acquire,
+                                                  memory_order_acquire))
+            return true;
+    }
+    return false;
+}
+
+/* [F3] push n (after cbs_announce()); false if the stack is CLOSED (f is
+ * done: the caller runs the callback itself). */
+static bool
+push_callback(weft_future_t *f, struct cb_node *n)
+{
+    /* acquire: pairs with [F3]'s exchange, so CLOSED implies done. */
+    struct cb_node *head = atomic_load_explicit(&f->cbs, memory_order_acquire);
+
     do {
         if (head == CB_CLOSED)
             return false;
@@ -531,29 +574,22 @@ WEFT_API int
 weft_future_on_done(weft_future_t *f, weft_future_cb cb, void *ctx)
 {
     struct cb_node *n;
-    struct cb_node *head;
 
     if (f == NULL || cb == NULL)
         return -EINVAL;
     /* Already done (its callbacks may still be running on the completer):
      * run cb here and now, as documented (Python's add_done_callback). */
-    if (weft_future_done(f)) {
-        cb(f, ctx);
-        return 0;
-    }
-    /* acquire: pairs with [F3]'s exchange, so CLOSED implies done. */
-    head = atomic_load_explicit(&f->cbs, memory_order_acquire);
-    if (head == CB_CLOSED) {
+    if (!cbs_announce(f)) {
         cb(f, ctx);
         return 0;
     }
     n = (struct cb_node *)weft__malloc(sizeof(*n));
     if (n == NULL)
-        return -ENOMEM;
+        return -ENOMEM; /* CBS stays set: completion finds no node */
     n->cb = cb;
     n->ctx = ctx;
     n->heap = 1;
-    if (!push_callback(f, n, head)) {
+    if (!push_callback(f, n)) {
         weft__free(n);
         cb(f, ctx);
     }
@@ -564,9 +600,7 @@ void
 weft__future_on_done_node(weft_future_t *f, struct cb_node *n)
 {
     n->heap = 0;
-    /* acquire: pairs with [F3]'s exchange, so CLOSED implies done. */
-    if (!push_callback(f, n,
-                       atomic_load_explicit(&f->cbs, memory_order_acquire)))
+    if (!cbs_announce(f) || !push_callback(f, n))
         n->cb(f, n->ctx);
 }
 

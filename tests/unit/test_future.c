@@ -10,6 +10,7 @@
 #include <string.h>
 #include <weft.h>
 
+#include "fcache.h"
 #include "weft_test.h"
 
 static weft_pool_t *
@@ -591,6 +592,50 @@ START_TEST(futures_cross_threads_and_outlive_them)
 }
 END_TEST
 
+#ifndef WEFT_FCACHE_BYPASS
+/*
+ * The chunk stock (runtime/fcache.c [C3]), on the cache itself: objects of
+ * a future's size (64 bytes, one size per process) from more chunks than
+ * the stock holds. Freed, the empty chunks fill the stock to its bound
+ * and the rest are freed; taken again, objects come from stocked chunks
+ * (the stock shrinks). The objects are never written here (a bump and a
+ * count per chunk), so the test stays cheap: a few pages per chunk.
+ */
+#    define OBJ   64
+#    define SLOTS ((WEFT_FCACHE_CHUNK - sizeof(struct weft__chunk)) / OBJ)
+
+static void
+take_all(void **obj, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        obj[i] = weft__fcache_alloc(OBJ);
+        if (obj[i] == NULL || (i > 0 && obj[i] == obj[i - 1]))
+            ck_abort_msg("object %zu: %p", i, obj[i]);
+    }
+}
+
+START_TEST(fcache_stock_bounded_and_reused)
+{
+    size_t n = (WEFT_FCACHE_STOCK + 3) * SLOTS, again = 4 * SLOTS;
+    void **obj = malloc(n * sizeof(*obj));
+
+    ck_assert_ptr_nonnull(obj);
+    take_all(obj, n);
+    for (size_t i = 0; i < n; i++)
+        weft__fcache_free(obj[i]);
+    /* more chunks emptied than it holds: full, the others freed */
+    ck_assert_uint_eq(weft__fcache_stocked(), WEFT_FCACHE_STOCK);
+    take_all(obj, again);
+    /* the free list, then stocked chunks, not fresh ones */
+    ck_assert_uint_le(weft__fcache_stocked(), WEFT_FCACHE_STOCK - 3);
+    for (size_t i = 0; i < again; i++)
+        weft__fcache_free(obj[i]);
+    ck_assert_uint_eq(weft__fcache_stocked(), WEFT_FCACHE_STOCK);
+    free(obj);
+}
+END_TEST
+#endif
+
 static Suite *
 future_suite(void)
 {
@@ -612,6 +657,9 @@ future_suite(void)
     tcase_add_test(tc, shutdown_from_own_callback);
     tcase_add_test(tc, shutdown_drain_and_bad_input);
     tcase_add_test(tc, futures_cross_threads_and_outlive_them);
+#ifndef WEFT_FCACHE_BYPASS
+    tcase_add_test(tc, fcache_stock_bounded_and_reused);
+#endif
     suite_add_tcase(s, tc);
     return s;
 }
