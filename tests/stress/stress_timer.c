@@ -83,15 +83,16 @@ worker(void *arg)
 {
     uint64_t s = seed ^ ((uintptr_t)arg * 0x9e3779b97f4a7c15ull);
     uint64_t end = weft_now_ns() + (uint64_t)(run_s * 1e9);
-    bool first = true;
-
-    while (weft_now_ns() < end) {
+    /* Each thread's first three timers cover the three endings however
+     * few rounds a loaded machine gets through (a TSan run at load 20 spent
+     * its whole budget on the first): 0, a periodic timer that fails at
+     * its 3rd run, not cancelled; 1, a one-shot that runs; 2, a one-shot
+     * due in 60 s, cancelled at once. Later rounds are random. */
+    for (unsigned round = 0; round < 3 || weft_now_ns() < end; round++) {
         struct rec *r = calloc(1, sizeof(*r));
         weft_future_t *f = NULL;
-        /* Each thread's first timer is periodic, fails at its 3rd run and
-         * is not cancelled, so the error-ended case is covered however
-         * few rounds a loaded machine gets through. */
-        bool periodic = first || weft_test_rand(&s) % 3 == 0;
+        bool first = round == 0, fixed = round < 3;
+        bool periodic = first || (!fixed && weft_test_rand(&s) % 3 == 0);
         int crc = 1, rc, runs_at_cancel = 0;
         void *res = NULL;
 
@@ -102,11 +103,14 @@ worker(void *arg)
             r->fail_at = first || weft_test_rand(&s) % 4 == 0 ? 3 : 0;
             ASSERT_EQ(weft_pool_submit_every(pool, r->period, fn, r, &f), 0);
         } else {
-            r->delay = weft_test_rand(&s) % (3000 * US);
+            r->delay = round == 2 ? LONG : weft_test_rand(&s) % (3000 * US);
             ASSERT_EQ(weft_pool_submit_after(pool, r->delay, fn, r, &f), 0);
         }
         ASSERT_EQ(weft_future_on_done(f, done_cb, r), 0);
-        if (!first && (periodic || weft_test_rand(&s) % 2)) {
+        if (round == 2) {
+            ASSERT_EQ(weft_future_cancel(f), 0); /* 60 s before it is due */
+            crc = 0;
+        } else if (!fixed && (periodic || weft_test_rand(&s) % 2)) {
             spin_us(weft_test_rand(&s) % 4000);
             crc = weft_future_cancel(f);
             runs_at_cancel =
@@ -152,7 +156,6 @@ worker(void *arg)
             sched_yield();
         weft_future_release(f);
         free(r);
-        first = false;
     }
     return NULL;
 }
