@@ -440,6 +440,25 @@ weft_waitset_pending(const weft_waitset_t *ws)
            atomic_load_explicit(&ws->returned, memory_order_relaxed);
 }
 
+/* destroy: give up the [W5] list hold of every listed entry, the newest
+ * included (no more adds). */
+static void
+unhold_list(struct weft_waitset *ws)
+{
+    struct entry *e = ws->pend;
+
+    if (e == NULL)
+        /* relaxed: the adder is this thread or ordered before destroy. */
+        e = atomic_load_explicit(&ws->add_head, memory_order_relaxed);
+    while (e != NULL) {
+        /* relaxed: the adder is this thread or ordered before destroy. */
+        struct entry *next =
+            atomic_load_explicit(&e->add_next, memory_order_relaxed);
+        entry_unhold(e);
+        e = next;
+    }
+}
+
 WEFT_API void
 weft_waitset_destroy(weft_waitset_t *ws)
 {
@@ -452,20 +471,13 @@ weft_waitset_destroy(weft_waitset_t *ws)
     /* Completed entries first: their FIFO/stack hold. */
     drop_list(ws->fifo);
     ws->fifo = NULL;
-    /* Then every [W5] list hold, the newest included (no more adds), and
-     * before DEAD ([W4]): an entry still to complete keeps its stack hold
-     * only, which its DEAD callback (or the stack drop below) gives up. */
-    e = ws->pend;
-    if (e == NULL)
-        /* relaxed: the adder is this thread or ordered before destroy. */
-        e = atomic_load_explicit(&ws->add_head, memory_order_relaxed);
-    while (e != NULL) {
-        /* relaxed: the adder is this thread or ordered before destroy. */
-        struct entry *next =
-            atomic_load_explicit(&e->add_next, memory_order_relaxed);
-        entry_unhold(e);
-        e = next;
-    }
+    /* Then every [W5] list hold, before DEAD ([W4]): an entry still to
+     * complete keeps its stack hold only, which its DEAD callback (or the
+     * stack drop below) gives up.
+     * MUTANT 62: after DEAD; a DEAD callback frees an entry still listed,
+     * or destroy unholds one that callback freed. */
+    if (!WEFT_MUTANT(62))
+        unhold_list(ws);
     /* [W4] acquire: the pushed batch, as in [W2]. */
     w = atomic_load_explicit(&ws->stack, memory_order_acquire);
     do {
@@ -481,6 +493,8 @@ weft_waitset_destroy(weft_waitset_t *ws)
         &ws->stack, &w, DEAD(unpushed), memory_order_acq_rel,
         memory_order_acquire));
     drop_list((struct entry *)w); /* any order will do */
+    if (WEFT_MUTANT(62))
+        unhold_list(ws);
     /* [W4] destroy's own hold: ws stays ours until here. acquire: the
      * current count (callbacks may have counted out meanwhile). */
     dead_put(ws, atomic_load_explicit(&ws->stack, memory_order_acquire));
