@@ -32,8 +32,8 @@
  *  51  park.c   [P1] the re-check for work before sleeping dropped
  *  52  park.c   [P3] spinner -> sleeper by a plain store, not the CAS
  *  61  waitset.c [W1] completion push CAS: seq_cst -> relaxed
- *  62  waitset.c [W4] destroy gives up the [W5] list holds after DEAD, not
- *               before (an entry freed twice, or used after its free)
+ *  62  waitset.c [W4]/[W6] a DEAD callback never gives its entry back
+ *               (one entry leaked per completion after destroy)
  *  71  lane.c   [L3] new lane published with relaxed stores
  */
 #ifndef WEFT_MUTATE_H

@@ -188,7 +188,10 @@ entry_done(weft_future_t *f, void *ctx)
             /* Destroy gave up the list hold before DEAD: ours is the last
              * (the acquire above orders its write of holds). */
             WEFT_ASSERT(e->node.owner[HOLDS] == 1);
-            weft__fcache_free(e);
+            /* MUTANT 62: [W6] the entry is never given back (a leak per
+             * completion after destroy). */
+            if (!WEFT_MUTANT(62))
+                weft__fcache_free(e);
             dead_put(ws, w);
             return;
         }
@@ -473,11 +476,8 @@ weft_waitset_destroy(weft_waitset_t *ws)
     ws->fifo = NULL;
     /* Then every [W5] list hold, before DEAD ([W4]): an entry still to
      * complete keeps its stack hold only, which its DEAD callback (or the
-     * stack drop below) gives up.
-     * MUTANT 62: after DEAD; a DEAD callback frees an entry still listed,
-     * or destroy unholds one that callback freed. */
-    if (!WEFT_MUTANT(62))
-        unhold_list(ws);
+     * stack drop below) gives up. */
+    unhold_list(ws);
     /* [W4] acquire: the pushed batch, as in [W2]. */
     w = atomic_load_explicit(&ws->stack, memory_order_acquire);
     do {
@@ -493,8 +493,6 @@ weft_waitset_destroy(weft_waitset_t *ws)
         &ws->stack, &w, DEAD(unpushed), memory_order_acq_rel,
         memory_order_acquire));
     drop_list((struct entry *)w); /* any order will do */
-    if (WEFT_MUTANT(62))
-        unhold_list(ws);
     /* [W4] destroy's own hold: ws stays ours until here. acquire: the
      * current count (callbacks may have counted out meanwhile). */
     dead_put(ws, atomic_load_explicit(&ws->stack, memory_order_acquire));

@@ -50,7 +50,7 @@ declare -A bug=(
     [51]="park [P1] re-check before sleeping dropped"
     [52]="park [P3] spinner -> sleeper CAS is a store"
     [61]="waitset [W1] completion push: -> relaxed"
-    [62]="waitset [W4] list holds given up after DEAD"
+    [62]="waitset [W4] DEAD callback keeps its entry"
     [71]="lane [L3] new lane published relaxed"
 )
 declare -A catchers=(
@@ -71,7 +71,7 @@ declare -A catchers=(
     [51]="gcc:stress_wakeup:8:2"
     [52]="gcc:stress_wakeup:8:2"
     [61]="tsan:stress_futures:4:1"
-    [62]="gcc:stress_futures:4:1 asan:stress_futures:4:1"
+    [62]="asan:stress_futures:4:1"
     [71]="tsan:stress_pool:4:1"
 )
 order="1 2 3 4 5 11 12 13 21 22 23 31 41 42 51 52 61 62 71"
