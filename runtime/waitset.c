@@ -100,8 +100,8 @@ struct weft_waitset {
     _Atomic size_t returned; /* written by the consumer only */
     /* Adder-side. */
     _Alignas(WEFT_CACHELINE) struct entry *tail; /* [W5] the newest listed */
-    _Atomic size_t added;             /* written by the adder only */
-    _Atomic(struct entry *) add_head; /* [W5] */
+    _Atomic size_t added;                        /* written by the adder only */
+    _Atomic(struct entry *) add_head;            /* [W5] */
     _Alignas(WEFT_CACHELINE) _Atomic uintptr_t stack; /* [W1] */
     _Atomic uint32_t seq;                             /* [W3] */
 };
