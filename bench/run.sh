@@ -115,7 +115,8 @@ if [ $callgrind = 1 ]; then
     spawns=$(( $(fibn $((hi + 1))) - $(fibn $((lo + 1))) ))
     {
         printf 'operation\tsystem\tIr(small)\tIr(large)\tIr per op\n'
-        for spec in weft:bench_fib seq:bench_fib_seq tbb:bench_fib_tbb \
+        for spec in weft:bench_fib weft-typed:bench_fib_typed weft-typed-nostats:bench_fib_typed_nostats \
+                    seq:bench_fib_seq tbb:bench_fib_tbb \
                     omp-gcc:bench_fib_omp_gcc omp-llvm:bench_fib_omp_llvm \
                     weft:bench_submit mutex:bench_submit_mutex \
                     tbb:bench_submit_tbb glib:bench_submit_glib \

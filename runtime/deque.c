@@ -21,6 +21,9 @@ SAME_AT(mask);
 SAME_AT(slot);
 SAME_AT(exec);
 SAME_AT(spawned);
+SAME_AT(tt_head);
+SAME_AT(tt_split);
+SAME_AT(tt_lim);
 
 static struct weft__dq_array *
 array_new(int64_t slots)

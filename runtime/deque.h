@@ -33,6 +33,8 @@
 #include "job.h"
 #include "mutate.h"
 
+struct weft__tslot; /* typed.c */
+
 struct weft__dq_array {
     int64_t mask;
     struct weft__dq_array *retired; /* owner-only: older arrays */
@@ -45,7 +47,8 @@ enum {
     WEFT_ALERT_NOT_WORKER = 1, /* the "not a worker" record (scheduler.c) */
     WEFT_ALERT_TRACE = 2,      /* a trace buffer is attached (trace.c) */
     WEFT_ALERT_CTX = 4,        /* the thread has a context (context.c) */
-    WEFT_ALERT_WAKE = 8        /* some worker is idle (park.c, task.c) */
+    WEFT_ALERT_WAKE = 8,       /* some worker is idle (park.c, task.c) */
+    WEFT_ALERT_SPLIT = 16      /* a thief asks for typed tasks (typed.c) */
 };
 
 /* The head of a worker (weft/pool.h mirrors it as weft_worker_layout for
@@ -62,6 +65,8 @@ struct weft__deque {
     _Atomic(struct weft__job *) *slot; /* owner-only: array->slot */
     weft__exec_fn exec;                /* task.c's runner (inline spawn) */
     _Atomic uint64_t spawned;          /* owner-written statistic */
+    /* The typed deque's owner-only pointers (typed.c). */
+    struct weft__tslot *tt_head, *tt_split, *tt_lim;
     _Atomic(struct weft__dq_array *) array;
 };
 

@@ -52,7 +52,8 @@
  *      rewritten in its node when the new value has the same length (put,
  *      replace, compute SET) and the stored key is the caller's very bytes
  *      (a replacement stores its own key; with a custom key_eq, equal keys
- *      may differ, and keys are never rewritten): no new node, no call_rcu, no relink. Readers
+ *      may differ, and keys are never rewritten): no new node, no
+ *      call_rcu, no relink. Readers
  *      copy it out under the node's sequence counter (map_seq.h [S1]-[S3]),
  *      so get, and the callbacks of get_with / foreach / compute (which see
  *      such a copy), never see a torn value. compute's write (and its

@@ -35,6 +35,8 @@
  *  62  waitset.c [W4]/[W6] a DEAD callback never gives its entry back
  *               (one entry leaked per completion after destroy)
  *  71  lane.c   [L3] new lane published with relaxed stores
+ *  81  typed.c  [Y3] shrink: CAS -> load + store (a slot run twice)
+ *  82  typed.c  [Y1] publish: release RMW of split -> relaxed
  */
 #ifndef WEFT_MUTATE_H
 #define WEFT_MUTATE_H

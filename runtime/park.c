@@ -42,7 +42,8 @@ bool
 weft__work_visible(struct weft_pool *pool)
 {
     for (unsigned i = 0; i < pool->nworkers; i++)
-        if (weft__deque_maybe_nonempty(&pool->workers[i].dq))
+        if (weft__deque_maybe_nonempty(&pool->workers[i].dq) ||
+            weft__typed_maybe_shared(&pool->workers[i]))
             return true;
     return weft__lanes_nonempty(pool);
 }

@@ -51,7 +51,17 @@
  *      threads sharing a lane do not pay a membarrier per item).
  * [Q7] credits: pool is taken with a CAS (acq_rel: a count only, the
  *      lane lock orders the rest); resv is written only under the lane's
- *      plock, by its producer or by a producer moving unused credits out.
+ *      plock, by its producer or by a producer moving unused credits out
+ *      (which skips, by a racy read of resv and the ring's size, lanes
+ *      with nothing unused: no bias is revoked for nothing).
+ * Costs per item while items stream (issue #5): the ring's own index and
+ * slot lines, and a read of each event count's waiters word (a line that
+ * stays shared while nobody registers). What used to cost more, measured
+ * by counting system calls: signalers calling futex_wake for registered
+ * waiters that were still polling (now only for sleepers, syncwait.h
+ * [E4]); a registration (a membarrier) after ~1 us of polling (now
+ * Q_SPIN_NS); and each consumer's fairness turn revoking another
+ * consumer's bias every Q_FAIR gets (now every Q_FAIR_FORCE).
  * Blocked callers sleep on the event counts of syncwait.h ([E1]-[E3]).
  */
 #include "queue_lanes.h"
@@ -71,13 +81,26 @@ enum {
     Q_DRAINED = 4u, /* immediate shutdown done: gets fail at once */
 };
 
-/* Rounds a blocking put/get polls before it registers to sleep. */
-#define Q_SPIN        64u
+/* A blocking put/get polls this long before it registers to sleep (a
+ * registration costs a membarrier, and a sleep a futex wake: each a few
+ * microseconds, during which items could have streamed). Polling stops
+ * early when the thread was kept off the CPU between two looks for
+ * Q_OVERSUB_NS (the machine is oversubscribed: sleeping lets the other
+ * side run). Every 64th round yields (weft__spin_step). */
+#define Q_SPIN_NS     20000u
+#define Q_OVERSUB_NS  100000u
+/* Polling rounds between two clock reads; the first Q_SPIN_FORCE rounds
+ * do not revoke other threads' biases. */
+#define Q_SPIN_CLOCK  32u
+#define Q_SPIN_FORCE  256u
 /* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
 #define Q_LANES       8u
-/* Every Q_FAIR-th take of a consumer starts at the next lane and may
- * revoke another consumer's bias: no lane starves behind a busy one. */
+/* Every Q_FAIR-th take of a consumer starts at the next lane, and every
+ * Q_FAIR_FORCE-th such turn may revoke another consumer's bias (one
+ * membarrier): no lane starves behind a busy one, and consumers that
+ * share the lanes stay biased to theirs. */
 #define Q_FAIR        1024u
+#define Q_FAIR_FORCE  (64u * Q_FAIR)
 /* Slow-path acquisitions in a row by one thread before it is re-biased. */
 #define Q_REBIAS      128u
 /* Lane rings up to this size are allocated by create, larger ones by the
@@ -97,7 +120,7 @@ struct blk {
 struct lane {
     /* producer side: written by the lane's producer(s) */
     _Alignas(WEFT_PAD_ALIGN) struct blk plock;
-    size_t resv;           /* [Q7] under plock: credits of this lane */
+    _Atomic size_t resv;   /* [Q7] written under plock: credits */
     _Atomic uint64_t puts; /* [Q1] under plock */
     /* consumer side */
     _Alignas(WEFT_PAD_ALIGN) struct blk clock;
@@ -105,6 +128,20 @@ struct lane {
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t ready; /* ring allocated */
     struct weft__ring ring; /* ck pads c_head and p_tail lines itself */
 };
+
+/* [Q7] resv: written only under the lane's plock (relaxed: plock orders
+ * it); read without it only as a hint (lanes_steal). */
+static inline size_t
+resv_get(const struct lane *ln)
+{
+    return atomic_load_explicit(&ln->resv, memory_order_relaxed);
+}
+
+static inline void
+resv_set(struct lane *ln, size_t v)
+{
+    atomic_store_explicit(&ln->resv, v, memory_order_relaxed);
+}
 
 struct weft_qlanes {
     enum weft_queue_kind kind; /* first: queue.c dispatches on it */
@@ -294,7 +331,7 @@ weft__qlanes_create(size_t capacity, weft_queue_t **out)
     for (unsigned i = 0; i < Q_LANES; i++) {
         blk_init(&q->lanes[i].plock);
         blk_init(&q->lanes[i].clock);
-        q->lanes[i].resv = 0;
+        atomic_init(&q->lanes[i].resv, 0);
         atomic_init(&q->lanes[i].puts, 0);
         atomic_init(&q->lanes[i].ready, 0);
     }
@@ -421,17 +458,68 @@ lanes_steal(struct weft_qlanes *q, unsigned self, uint32_t me, bool force)
         b = atomic_load_explicit(&ln->plock.bias, memory_order_relaxed);
         if (!force && b != 0 && b != me)
             continue;
+        /* A hint: nothing to move (a revocation would be for nothing). */
+        if (resv_get(ln) <= weft__ring_size(&ln->ring))
+            continue;
         how = blk_enter(&ln->plock, me, false);
         /* Under plock p_tail is fixed and c_head only grows: occ can only
          * shrink, so unused is never over-estimated. */
         occ = weft__ring_size(&ln->ring);
-        unused = ln->resv > occ ? ln->resv - occ : 0;
+        unused = resv_get(ln) > occ ? resv_get(ln) - occ : 0;
         take = unused - unused / 2;
-        ln->resv -= take;
+        resv_set(ln, resv_get(ln) - take);
         blk_exit(&ln->plock, me, how, false);
         got += take;
     }
     return got;
+}
+
+/* [Q7] Under ln's plock (*how), the lane has no credit for one more item:
+ * take some from pool, else move unused ones of other lanes over (leaving
+ * plock meanwhile: *how is the new hold). Out of line, so that the fast
+ * path of fifo_put() stays small. 0 (a credit is there), -EAGAIN, or
+ * -ESHUTDOWN; *stolen: the credits moved from other lanes. */
+static __attribute__((noinline)) int
+put_credit(struct weft_qlanes *q, unsigned self, uint32_t me, bool force,
+           int *how, size_t *stolen)
+{
+    struct lane *ln = &q->lanes[self];
+
+    resv_set(ln, resv_get(ln) + pool_take(q, q->batch));
+    if (weft__ring_size(&ln->ring) < resv_get(ln))
+        return 0;
+    blk_exit(&ln->plock, me, *how, true);
+    /* relaxed: a request; pool's CAS carries the credits. */
+    if (atomic_load_explicit(&q->want, memory_order_relaxed) == 0)
+        atomic_store_explicit(&q->want, 1, memory_order_relaxed);
+    *stolen = lanes_steal(q, self, me, force);
+    *how = blk_enter(&ln->plock, me, false);
+    resv_set(ln, resv_get(ln) + *stolen);
+    /* [Q3] relaxed: read under plock, as in fifo_put(). */
+    if (atomic_load_explicit(&q->state, memory_order_relaxed) & Q_CLOSED)
+        return -ESHUTDOWN;
+    if (weft__ring_size(&ln->ring) >= resv_get(ln))
+        return -EAGAIN;
+    return 0;
+}
+
+/* [Q7] Under ln's plock, another producer wants credits: give half of
+ * this lane's unused ones to pool. Out of line (rare). Whether any were
+ * given. */
+static __attribute__((noinline)) bool
+put_give(struct weft_qlanes *q, struct lane *ln)
+{
+    size_t occ = weft__ring_size(&ln->ring);
+    size_t r = resv_get(ln), give = r > occ ? (r - occ) / 2 : 0;
+
+    if (give == 0)
+        return false;
+    resv_set(ln, r - give);
+    /* [Q7] relaxed: a count, as in pool_take(). */
+    atomic_fetch_add_explicit(&q->pool, give, memory_order_relaxed);
+    /* relaxed: served; a producer still short asks again. */
+    atomic_store_explicit(&q->want, 0, memory_order_relaxed);
+    return true;
 }
 
 /* 0, -EAGAIN (full), -ESHUTDOWN, -ENOMEM (first put of a lane). */
@@ -455,27 +543,10 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     rc = lane_ready(q, ln);
     if (weft_unlikely(rc != 0))
         goto out;
-    if (weft_unlikely(weft__ring_size(&ln->ring) >= ln->resv)) {
-        ln->resv += pool_take(q, q->batch);
-        if (weft__ring_size(&ln->ring) >= ln->resv) {
-            blk_exit(&ln->plock, me, how, true);
-            /* relaxed: a request; pool's CAS carries the credits. */
-            if (atomic_load_explicit(&q->want, memory_order_relaxed) == 0)
-                atomic_store_explicit(&q->want, 1, memory_order_relaxed);
-            stolen = lanes_steal(q, self, me, force);
-            how = blk_enter(&ln->plock, me, false);
-            ln->resv += stolen;
-            /* [Q3] relaxed: as above. */
-            if (atomic_load_explicit(&q->state, memory_order_relaxed) &
-                Q_CLOSED) {
-                rc = -ESHUTDOWN;
-                goto out;
-            }
-            if (weft__ring_size(&ln->ring) >= ln->resv) {
-                rc = -EAGAIN;
-                goto out;
-            }
-        }
+    if (weft_unlikely(weft__ring_size(&ln->ring) >= resv_get(ln))) {
+        rc = put_credit(q, self, me, force, &how, &stolen);
+        if (rc != 0)
+            goto out;
     }
     /* [Q1] relaxed: only this lane's producer writes it, under plock; the
      * ring's [R1] carries it to consumers. */
@@ -485,19 +556,9 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     ok = weft__ring_enqueue_spsc(&ln->ring, item);
     WEFT_ASSERT(ok);
     /* relaxed: a request; rarely written, so its line stays shared. */
-    if (weft_unlikely(atomic_load_explicit(&q->want, memory_order_relaxed))) {
-        size_t occ = weft__ring_size(&ln->ring);
-        size_t give = ln->resv > occ ? (ln->resv - occ) / 2 : 0;
-
-        if (give > 0) {
-            ln->resv -= give;
-            /* [Q7] relaxed: a count, as in pool_take(). */
-            atomic_fetch_add_explicit(&q->pool, give, memory_order_relaxed);
-            /* relaxed: served; a producer still short asks again. */
-            atomic_store_explicit(&q->want, 0, memory_order_relaxed);
-            stolen = 2; /* wake the sleepers below */
-        }
-    }
+    if (weft_unlikely(atomic_load_explicit(&q->want, memory_order_relaxed)) &&
+        put_give(q, ln))
+        stolen = 2; /* wake the sleepers below */
 out:
     blk_exit(&ln->plock, me, how, true);
     /* Credits moved and not used are room a sleeping producer may have
@@ -528,7 +589,21 @@ fifo_take(struct weft_qlanes *q, uint32_t me, void **item, bool force)
 
     if (weft_unlikely((++q_takes & (Q_FAIR - 1)) == 0)) {
         start = (start + 1) % Q_LANES;
-        force = true;
+        force = force || (q_takes & (Q_FAIR_FORCE - 1)) == 0;
+    }
+    /* The common case first: the start lane is biased to this thread;
+     * ck's dequeue tells empty itself. [R1] acquire on ready: as in
+     * lane_size(). */
+    if (weft_likely(atomic_load_explicit(&q->lanes[start].ready,
+                                         memory_order_acquire) &&
+                    blk_fast(&q->lanes[start].clock, me))) {
+        bool ok = weft__ring_dequeue_spsc(&q->lanes[start].ring, item);
+
+        blk_exit(&q->lanes[start].clock, me, BLK_FAST, true);
+        if (ok) {
+            q_hint = start;
+            return true;
+        }
     }
 
     for (unsigned i = 0; i < Q_LANES; i++) {
@@ -636,11 +711,38 @@ may_get(const struct weft_qlanes *q)
            atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
 }
 
+/* The polling phase of a blocking put/get: one round per call, false when
+ * it is over (Q_SPIN_NS spent, the thread was kept off the CPU, or the
+ * deadline is near). */
+struct spin {
+    unsigned round;
+    uint64_t start, last;
+};
+
+static bool
+spin_more(struct spin *sp, weft_deadline_t deadline)
+{
+    uint64_t now;
+
+    weft__spin_step(&sp->round);
+    if (sp->round % Q_SPIN_CLOCK != 1)
+        return true;
+    now = weft_now_ns();
+    if (sp->start == 0) {
+        sp->start = sp->last = now;
+        return true;
+    }
+    if (now - sp->start >= Q_SPIN_NS || now - sp->last >= Q_OVERSUB_NS ||
+        now >= deadline)
+        return false;
+    sp->last = now;
+    return true;
+}
+
 int
 weft__qlanes_put(weft_queue_t *wq, void *item, weft_deadline_t deadline)
 {
     struct weft_qlanes *q = (struct weft_qlanes *)wq;
-    unsigned round = 0;
     uint32_t snap;
     int rc, w;
 
@@ -649,11 +751,10 @@ weft__qlanes_put(weft_queue_t *wq, void *item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    while (round < Q_SPIN) {
-        weft__spin_step(&round);
+    for (struct spin sp = {0, 0, 0}; spin_more(&sp, deadline);) {
         if (!may_put(q))
             continue;
-        rc = put_once(q, item, round >= Q_SPIN / 2);
+        rc = put_once(q, item, sp.round >= Q_SPIN_FORCE);
         if (rc != -EAGAIN)
             return rc;
     }
@@ -683,7 +784,6 @@ int
 weft__qlanes_get(weft_queue_t *wq, void **item, weft_deadline_t deadline)
 {
     struct weft_qlanes *q = (struct weft_qlanes *)wq;
-    unsigned round = 0;
     uint32_t snap;
     int rc, w;
 
@@ -692,11 +792,10 @@ weft__qlanes_get(weft_queue_t *wq, void **item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    while (round < Q_SPIN) {
-        weft__spin_step(&round);
+    for (struct spin sp = {0, 0, 0}; spin_more(&sp, deadline);) {
         if (!may_get(q))
             continue;
-        rc = get_once(q, item, round >= Q_SPIN / 2);
+        rc = get_once(q, item, sp.round >= Q_SPIN_FORCE);
         if (rc != -EAGAIN)
             return rc;
     }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <weft/pool.h>
+#include <weft/typed.h>
 
 #include "asym.h"
 #include "context.h"
@@ -37,8 +38,11 @@ __thread struct weft__worker *weft__self
 
 /* What weft_worker_tls points to off the workers: alert set, so the inline
  * spawn/sync (weft/pool.h) always call the exported functions. */
-static struct weft_worker_layout not_a_worker = {.alert =
-                                                     WEFT_ALERT_NOT_WORKER};
+static struct weft_typed_slot not_a_worker_slot[1];
+static struct weft_worker_layout not_a_worker = {
+    .alert = WEFT_ALERT_NOT_WORKER,
+    .tt_head = &not_a_worker_slot[1], /* a sync reads slot [0]: alert */
+    .tt_split = &not_a_worker_slot[1]};
 
 /* The inline spawn/sync's view of weft__self (&self->dq, or the above). */
 WEFT_API __thread struct weft_worker_layout *weft_worker_tls
@@ -198,8 +202,20 @@ steal_from(struct weft__worker *self, unsigned v)
     uint64_t taken = 1;
 
     count_attempt(self, r);
-    if (r != WEFT_STEAL_OK)
+    if (r != WEFT_STEAL_OK) {
+        /* Then its typed deque: a typed slot is not a job; the caller
+         * runs it (weft__find_and_run). */
+        r = weft__typed_steal(victim, 0, &self->typed_got);
+        if (r == WEFT_STEAL_OK) {
+            weft__stat_add(&self->stats, WEFT_ST_STEALS, 1);
+            weft__stat_add(&self->stats, WEFT_ST_STOLEN, 1);
+            weft__trace(&self->trace, WEFT_EV_STEAL, v, 1);
+            if (self->pool->victim == WEFT_VICTIM_LAST_SUCCESS)
+                self->last_victim = v;
+            self->typed_from = victim;
+        }
         return NULL;
+    }
     if (self->pool->steal == WEFT_STEAL_HALF) {
         /* relaxed: a size estimate; each steal validates itself. */
         int64_t left =
@@ -229,7 +245,9 @@ steal_round(struct weft__worker *self)
 
     if (n < 2)
         return NULL;
-    for (unsigned attempt = 0; attempt < n && job == NULL; attempt++) {
+    self->typed_from = NULL;
+    for (unsigned attempt = 0;
+         attempt < n && job == NULL && self->typed_from == NULL; attempt++) {
         unsigned v = pick_victim(self, attempt);
         if (v >= n)
             break; /* the user's chooser says stop */
@@ -268,11 +286,17 @@ weft__find_and_run(struct weft__worker *self)
     if (job == NULL) {
         t0 = WEFT_STATS ? weft_now_ns() : 0;
         job = steal_round(self);
-        if (job == NULL)
+        if (job == NULL && self->typed_from == NULL)
             job = weft__lane_take(self, true);
         if (WEFT_STATS)
             weft__stat_add(&self->stats, WEFT_ST_NS_STEALING,
                            weft_now_ns() - t0);
+        if (self->typed_from != NULL) {
+            self->woke = false;
+            weft__typed_run_stolen(self, self->typed_from, self->typed_got);
+            self->typed_from = NULL;
+            return true;
+        }
     }
     if (job == NULL) {
         if (self->woke)
@@ -398,8 +422,10 @@ pool_free(struct weft_pool *pool, unsigned ndeques)
 {
     weft__trace_free(pool);
     pthread_mutex_destroy(&pool->shutdown_lock);
-    for (unsigned i = 0; i < ndeques; i++)
+    for (unsigned i = 0; i < ndeques; i++) {
         weft__deque_fini(&pool->workers[i].dq);
+        weft__typed_fini(&pool->workers[i]);
+    }
     weft__lanes_fini(pool);
     pthread_mutex_destroy(&pool->lane_lock);
     weft__free(pool->workers);
@@ -552,6 +578,8 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
         w->rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ pool->id;
         w->lane_start = i;
         rc = weft__deque_init(&w->dq, 10);
+        if (rc == 0)
+            rc = weft__typed_init(w);
         w->dq.exec = weft__task_exec; /* for the inline spawn */
     }
     if (rc != 0) {
@@ -596,18 +624,27 @@ weft__pool_timer_drop(struct weft_pool *pool)
     pool_unref(pool);
 }
 
+/* The pool whose shutdown this thread is in (its lock held): a done
+ * callback or timer that shutdown completes on this thread and that shuts
+ * the same pool down gets -EDEADLK instead of a self-deadlock. */
+static __thread weft_pool_t *shutting_down;
+
 WEFT_API int
 weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
 {
     const unsigned known = WEFT_SHUTDOWN_DRAIN | WEFT_SHUTDOWN_CANCEL_PENDING;
+    weft_pool_t *outer;
     uint32_t live;
     int rc = 0;
 
     if (pool == NULL || (flags & ~known) != 0 || flags == known)
         return -EINVAL;
-    if (weft__self != NULL && weft__self->pool == pool)
+    if ((weft__self != NULL && weft__self->pool == pool) ||
+        shutting_down == pool)
         return -EDEADLK;
     pthread_mutex_lock(&pool->shutdown_lock);
+    outer = shutting_down;
+    shutting_down = pool;
     if (pool->joined)
         goto out;
     if (pool->forked) { /* no workers to stop (fork_child) */
@@ -641,6 +678,7 @@ weft_pool_shutdown(weft_pool_t *pool, unsigned flags, weft_deadline_t deadline)
         pthread_join(pool->workers[i].thread, NULL);
     pool->joined = true;
 out:
+    shutting_down = outer;
     pthread_mutex_unlock(&pool->shutdown_lock);
     return rc;
 }
@@ -673,8 +711,9 @@ weft__worker_blocking(bool entering)
     }
     /* Asleep, a worker must not hold up RCU grace periods (rcu.h). */
     weft__rcu_worker_offline();
-    /* Work on our deque would wait for us: let an idle worker steal it. */
-    if (weft__deque_maybe_nonempty(&self->dq))
+    /* Work on our deques would wait for us: let an idle worker steal it. */
+    weft__typed_publish_all(self);
+    if (weft__deque_maybe_nonempty(&self->dq) || weft__typed_maybe_shared(self))
         weft__wake_one(self->pool);
 }
 

@@ -19,6 +19,20 @@
  * [E3] seq += 1 is a release that pairs with the waiter's acquire of seq:
  *      a waiter whose snapshot already includes the bump sees the change
  *      in its re-check.
+ * [E4] only a waiter inside futex_wait needs the system call: a registered
+ *      waiter first polls seq, and only then does sleepers += 1 (seq_cst
+ *      RMW) and futex_wait(seq, snap), whose kernel compare follows it. A
+ *      bump is seq += 1 (seq_cst RMW) and then a seq_cst load of sleepers,
+ *      and it calls futex_wake only when that is nonzero. Both RMWs are
+ *      full barriers (store-buffering with fences): either the bump sees
+ *      the sleeper's increment and wakes it, or the kernel's compare sees
+ *      the new seq and futex_wait returns at once. A sleeper that a wake
+ *      took off the futex is taken out of sleepers by that waker
+ *      (sleepers -= the count futex_wake returns); any other return takes
+ *      itself out. So a signaler whose waiter is still polling (the common
+ *      case while items stream) or already woken but not yet running makes
+ *      no system call, where it used to make one per signal until the
+ *      waiter unregistered.
  */
 #ifndef WEFT_SYNCWAIT_H
 #define WEFT_SYNCWAIT_H
@@ -58,8 +72,9 @@ weft__wake_u32(_Atomic uint32_t *word, int n)
 void weft__spin_step(unsigned *round);
 
 struct weft__ec {
-    _Atomic uint32_t seq;     /* futex word, bumped by signalers [E2] */
-    _Atomic uint32_t waiters; /* sleepers registered [E1] */
+    _Atomic uint32_t seq;      /* futex word, bumped by signalers [E2] */
+    _Atomic uint32_t waiters;  /* waiters registered [E1] */
+    _Atomic uint32_t sleepers; /* of those, inside futex_wait [E4] */
 };
 
 static inline void
@@ -67,6 +82,7 @@ weft__ec_init(struct weft__ec *ec)
 {
     atomic_init(&ec->seq, 0);
     atomic_init(&ec->waiters, 0);
+    atomic_init(&ec->sleepers, 0);
 }
 
 /* [E1] register; returns the snapshot to pass to weft__ec_wait. */
@@ -81,12 +97,9 @@ weft__ec_prepare(struct weft__ec *ec)
     return atomic_load_explicit(&ec->seq, memory_order_acquire);
 }
 
-/* Sleep until seq moves past snap or the deadline: 0 or -ETIMEDOUT. */
-static inline int
-weft__ec_wait(struct weft__ec *ec, uint32_t snap, weft_deadline_t deadline)
-{
-    return weft__wait_u32(&ec->seq, snap, deadline);
-}
+/* Poll, then sleep until seq moves past snap or the deadline ([E4]): 0
+ * (moved, woken or spurious: re-check) or -ETIMEDOUT. */
+int weft__ec_wait(struct weft__ec *ec, uint32_t snap, weft_deadline_t deadline);
 
 /* Unregister (after weft__ec_prepare, whatever happened). */
 static inline void
@@ -100,9 +113,19 @@ static inline void
 weft__ec_bump(struct weft__ec *ec, int n)
 {
     /* [E3] release: the published change before the bump; pairs with
-     * the acquire in weft__ec_prepare. */
-    atomic_fetch_add_explicit(&ec->seq, 1, memory_order_release);
-    weft__futex_wake(&ec->seq, n);
+     * the acquire in weft__ec_prepare. [E4] seq_cst: the bumper's half of
+     * the handshake with a sleeper's increment of sleepers. */
+    atomic_fetch_add_explicit(&ec->seq, 1, memory_order_seq_cst);
+    /* [E4] seq_cst: after the bump; a waiter still polling sees seq. */
+    if (atomic_load_explicit(&ec->sleepers, memory_order_seq_cst) != 0) {
+        int woken = weft__futex_wake_count(&ec->seq, n);
+
+        /* [E4] relaxed: a count; those sleepers do not take themselves
+         * out. */
+        if (woken > 0)
+            atomic_fetch_sub_explicit(&ec->sleepers, (uint32_t)woken,
+                                      memory_order_relaxed);
+    }
 }
 
 /* [E2] the hot side: after publishing, wake up to n if anyone waits. */

@@ -105,6 +105,7 @@ weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
 {
     struct weft__task *t = (struct weft__task *)task;
     struct weft__worker *self = weft__self;
+    uint64_t a;
 
     if (task == NULL || fn == NULL)
         return -EINVAL;
@@ -128,10 +129,12 @@ weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
     atomic_store_explicit(&t->state, TASK_SPAWNED, memory_order_relaxed);
     if (weft_unlikely(!weft__push_local(self, &t->job)))
         weft__task_exec(&t->job, self); /* deque cannot grow: run it now */
-    /* relaxed: a hint, see weft__alert_wake_check(). */
-    if (atomic_load_explicit(&self->dq.alert, memory_order_relaxed) &
-        WEFT_ALERT_WAKE)
+    /* relaxed: hints, see weft__alert_wake_check() and typed.c. */
+    a = atomic_load_explicit(&self->dq.alert, memory_order_relaxed);
+    if (a & WEFT_ALERT_WAKE)
         weft__alert_wake_check(self);
+    if (a & WEFT_ALERT_SPLIT)
+        weft__typed_grow(self);
     return 0;
 }
 
@@ -233,6 +236,10 @@ weft_sync(weft_task_t *task, void **result)
         return -EINVAL;
     if (weft_unlikely(self == NULL || t->owner != self))
         return self == NULL || t->owner != NULL ? -EPERM : -EINVAL;
+    /* relaxed: a request bit (typed.c). */
+    if (atomic_load_explicit(&self->dq.alert, memory_order_relaxed) &
+        WEFT_ALERT_SPLIT)
+        weft__typed_grow(self);
     /* Fast path: nobody stole it and it is on top of our deque. */
     job = weft__deque_pop(&self->dq);
     if (weft_unlikely(job != &t->job))

@@ -35,8 +35,18 @@ struct weft__worker {
     pthread_t thread;
     unsigned last_victim; /* owner-only: victim policies */
     bool woke;            /* owner-only: just back from a park */
+    /* owner-only: a typed task steal_round took (scheduler.c). */
+    struct weft__tslot *typed_got;
+    struct weft__worker *typed_from;
+    bool tt_allstolen; /* owner-only: typed.c */
+    bool tt_share;     /* owner-only: typed.c, publish the next spawn */
     /* WEFT__PARK_*: the futex word the waker sets to AWAKE (park.c). */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t parked;
+    /* The typed deque (typed.c): thieves CAS tt_ts (tail | split << 32,
+     * slot indices); tt_base and tt_end are fixed after creation. */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t tt_ts;
+    struct weft__tslot *tt_base, *tt_end;
+    _Atomic uint32_t tt_used; /* owner-written once: typed tasks spawned */
     /* Owner-written counters (stat.h), on lines of their own. */
     _Alignas(WEFT_PAD_ALIGN) struct weft__stats stats;
 };
@@ -123,6 +133,23 @@ void weft__task_exec(struct weft__job *job, struct weft__worker *self);
  *      after the clear: no bit is lost while a worker is idle. */
 void weft__alert_idle(struct weft_pool *pool);
 void weft__alert_wake_check(struct weft__worker *self);
+
+/* typed.c: the typed deques (weft/typed.h). */
+int weft__typed_init(struct weft__worker *w);
+void weft__typed_fini(struct weft__worker *w);
+/* A thief: take the oldest shared typed task of victim whose index is
+ * >= min (asks victim for more when its shared part is empty), then run
+ * it with weft__typed_run_stolen(). */
+enum weft__steal weft__typed_steal(struct weft__worker *victim, int32_t min,
+                                   struct weft__tslot **out);
+void weft__typed_run_stolen(struct weft__worker *self,
+                            struct weft__worker *owner, struct weft__tslot *s);
+/* The owner: answer WEFT_ALERT_SPLIT (clears it, shares half). */
+void weft__typed_grow(struct weft__worker *self);
+/* Any shared typed task on w (relaxed: a hint, as deque_maybe_nonempty). */
+bool weft__typed_maybe_shared(struct weft__worker *w);
+/* The owner: make every private typed task stealable. */
+void weft__typed_publish_all(struct weft__worker *self);
 
 /* park.c */
 void weft__park(struct weft__worker *self);

@@ -41,6 +41,7 @@ declare -A bug=(
     [11]="queue [Q4] task_done: CAS -> load+store"
     [12]="queue [E2] put: consumer never woken"
     [13]="queue [Q6] lane lock revoker: no wait for owner"
+    [14]="syncwait [E4] woken sleeper counted out twice"
     [21]="map [M4] byte node freed, no grace period"
     [22]="map [M4] node_free, no grace period"
     [23]="map [M10] in-place compute, any version"
@@ -52,6 +53,8 @@ declare -A bug=(
     [61]="waitset [W1] completion push: -> relaxed"
     [62]="waitset [W4] DEAD callback keeps its entry"
     [71]="lane [L3] new lane published relaxed"
+    [81]="typed [Y3] shrink: CAS -> load+store"
+    [82]="typed [Y1] publish split: -> relaxed"
 )
 declare -A catchers=(
     [1]="tsan:stress_deque:4:1"
@@ -62,6 +65,7 @@ declare -A catchers=(
     [11]="gcc:stress_queue:4:1"
     [12]="gcc:stress_wakeup:4:1"
     [13]="gcc:stress_queue:16:2 tsan:stress_queue:8:1"
+    [14]="gcc:stress_queue:16:2"
     [21]="asan:stress_map:4:1"
     [22]="gcc:stress_map:4:1"
     [23]="gcc:stress_map:4:1"
@@ -73,8 +77,10 @@ declare -A catchers=(
     [61]="tsan:stress_futures:4:1"
     [62]="asan:stress_futures:4:1"
     [71]="tsan:stress_pool:4:1"
+    [81]="gcc:stress_typed:2:2 clang:stress_typed:2:2"
+    [82]="tsan:stress_typed:2:2"
 )
-order="1 2 3 4 5 11 12 13 21 22 23 31 41 42 51 52 61 62 71"
+order="1 2 3 4 5 11 12 13 14 21 22 23 31 41 42 51 52 61 62 71 81 82"
 only=${WEFT_MUTATION_ONLY:-$order}
 declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
     [asan]="clang ASan")

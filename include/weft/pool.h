@@ -144,8 +144,9 @@ WEFT_API int weft_pool_create(const struct weft_pool_opts *opts,
  * Futures of the pool stay valid (they are reference counted) and are all
  * complete when this returns.
  * Return: 0; -EINVAL (NULL); -EDEADLK when called from one of the pool's own
- * workers (the pool is left untouched). Timers still armed on the pool
- * (weft/timer.h) complete as cancelled during its shutdown.
+ * workers, or from a done callback or timer that the pool's own shutdown
+ * completes on the calling thread (the pool is left untouched). Timers still
+ * armed on the pool (weft/timer.h) complete as cancelled during its shutdown.
  * Context: any thread but the pool's own workers; one call per pool.
  */
 WEFT_API int weft_pool_destroy(weft_pool_t *pool);
@@ -167,7 +168,9 @@ WEFT_API int weft_pool_destroy(weft_pool_t *pool);
  * Return: 0 once every worker has exited (also on a second call);
  * -ETIMEDOUT if they had not by the deadline (the shutdown goes on: call
  * again, or weft_pool_destroy() which waits); -EINVAL (NULL pool, unknown
- * flags, both modes); -EDEADLK from one of the pool's own workers.
+ * flags, both modes); -EDEADLK from one of the pool's own workers, or
+ * from a done callback or timer that this shutdown of the pool completes on
+ * the calling thread (cancelled futures' callbacks run on the caller).
  * Context: any thread but the pool's workers; concurrent calls serialise.
  * The pool must still be destroyed with weft_pool_destroy().
  */
@@ -265,6 +268,8 @@ WEFT_API int weft_sync(weft_task_t *task, void **result);
 #if defined(__GNUC__) || defined(__clang__)
 #    define WEFT_HAVE_INLINE_TASKS 1
 
+struct weft_typed_slot; /* weft/typed.h */
+
 /* weft_task_t as the runtime lays it out (task.c asserts it). */
 struct weft_task_layout {
     void *exec;
@@ -291,6 +296,10 @@ struct weft_worker_layout {
     void **slot;      /* owner-only: the deque array's slots (atomic) */
     void *exec;       /* the runner of task records */
     uint64_t spawned; /* atomic; owner-written: tasks spawned */
+    /* The typed deque (weft/typed.h), all owner-only: */
+    struct weft_typed_slot *tt_head;  /* the next free slot */
+    struct weft_typed_slot *tt_split; /* slots below it are shared */
+    struct weft_typed_slot *tt_lim;   /* spawn in place while head < lim */
 };
 
 /*

@@ -30,8 +30,10 @@
  *   Threads are mapped to lanes by a per-thread number (8 lanes), so
  *   producers may share a lane; they then serialise on it. A consumer
  *   keeps taking from the lane it last took from and moves to the next
- *   one when it is empty, and at least every 1024 gets: a producer's items
- *   never wait forever behind a busier producer's.
+ *   one when it is empty, and at least every 1024 gets (leaving a lane
+ *   another consumer keeps taking from to that one, except every 65536
+ *   gets and when nothing else is queued): a producer's items never wait
+ *   forever behind a busier producer's.
  *   Capacity is still exact for the whole queue: a put that finds its own
  *   lane's share of the capacity used moves unused shares of other lanes
  *   over, so put blocks (try_put fails) only when the queue holds
@@ -58,11 +60,14 @@
  *   the pointee before put are visible after get).
  * - Thread safety: every function may be called from any number of
  *   threads at once, except destroy.
- * - Context: any thread. Waiters spin for a microsecond or two, then sleep
- *   on a futex (no CPU use while idle); uncontended put/get make no system
- *   call. Called from a task on a weft worker, a blocking put/get blocks
- *   the worker thread; before it sleeps an idle worker is woken if its
- *   deque holds work, and the other workers keep stealing from it.
+ * - Context: any thread. Waiters spin for a microsecond or two (up to
+ *   about 20 us, yielding now and then, for WEFT_QUEUE_FIFO_LANES), then
+ *   sleep on a futex (no CPU use while idle); uncontended put/get make no
+ *   system call, and a put/get wakes (a system call) only a waiter that
+ *   is asleep, not one still spinning. Called from a task on a weft
+ *   worker, a blocking put/get blocks the worker thread; before it sleeps
+ *   an idle worker is woken if its deque holds work, and the other
+ *   workers keep stealing from it.
  *   Inside tasks prefer try_put/try_get or short deadlines.
  */
 #ifndef WEFT_QUEUE_H

@@ -427,6 +427,55 @@ START_TEST(shutdown_cancel_pending)
 }
 END_TEST
 
+/* A done callback that shuts its own pool down: it runs on the thread of
+ * the shutdown that cancels its future, which holds the shutdown. */
+struct reenter {
+    weft_pool_t *pool;
+    int shutdown_rc, destroy_rc;
+};
+
+static void
+reenter_cb(weft_future_t *f, void *ctx)
+{
+    struct reenter *r = ctx;
+
+    (void)f;
+    r->shutdown_rc =
+        weft_pool_shutdown(r->pool, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER);
+    r->destroy_rc = weft_pool_destroy(r->pool);
+}
+
+START_TEST(shutdown_from_own_callback)
+{
+    weft_pool_t *p = make_pool(1);
+    struct reenter r = {p, 1, 1};
+    weft_future_t *b, *f;
+
+    atomic_store(&gate, 0);
+    atomic_store(&blocker_started, 0);
+    ck_assert_int_eq(weft_pool_submit(p, blocker, NULL, &b), 0);
+    wait_started();
+    ck_assert_int_eq(weft_pool_submit(p, square, (void *)3L, &f), 0);
+    ck_assert_int_eq(weft_future_on_done(f, reenter_cb, &r), 0);
+    /* The worker is busy: this thread cancels f and runs its callback. */
+    ck_assert_int_eq(weft_pool_shutdown(p, WEFT_SHUTDOWN_CANCEL_PENDING,
+                                        weft_deadline_in(WEFT_NS_PER_MS)),
+                     -ETIMEDOUT);
+    ck_assert_int_eq(r.shutdown_rc, -EDEADLK);
+    ck_assert_int_eq(r.destroy_rc, -EDEADLK);
+    ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, NULL),
+                     -ECANCELED);
+    atomic_store(&gate, 1);
+    ck_assert_int_eq(weft_future_result(b, WEFT_DEADLINE_NEVER, NULL), 0);
+    /* Outside the shutdown, the same thread may shut down again. */
+    ck_assert_int_eq(
+        weft_pool_shutdown(p, WEFT_SHUTDOWN_DRAIN, WEFT_DEADLINE_NEVER), 0);
+    weft_future_release(f);
+    weft_future_release(b);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
 static _Atomic int chain_ran;
 
 static int
@@ -560,6 +609,7 @@ future_suite(void)
     tcase_add_test(tc, waiter_gets_no_unrelated_work);
     tcase_add_test(tc, task_waiting_on_itself);
     tcase_add_test(tc, shutdown_cancel_pending);
+    tcase_add_test(tc, shutdown_from_own_callback);
     tcase_add_test(tc, shutdown_drain_and_bad_input);
     tcase_add_test(tc, futures_cross_threads_and_outlive_them);
     suite_add_tcase(s, tc);

@@ -668,8 +668,8 @@ first_key(void *ctx, const void *key, size_t klen, const void *v, size_t vl)
 }
 
 static int
-set_z(void *ctx, const void *old, size_t old_len, bool present,
-      const void **nv, size_t *nl)
+set_z(void *ctx, const void *old, size_t old_len, bool present, const void **nv,
+      size_t *nl)
 {
     (void)old, (void)old_len;
     ck_assert(present);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <weft.h>
 
+#include <weft/typed.h>
+
 #include "weft_test.h"
 
 struct counts {
@@ -98,6 +100,51 @@ START_TEST(known_run)
 }
 END_TEST
 
+WEFT_TASK_1(long, tfib, int, n)
+{
+    long a, b;
+
+    if (n < 2)
+        return n;
+    tfib_spawn(n - 1);
+    b = tfib(n - 2);
+    a = tfib_sync();
+    return a + b;
+}
+
+/* Typed tasks (weft/typed.h) leave the same events as weft_spawn(). */
+START_TEST(typed_run)
+{
+    struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+    char path[] = "/tmp/weft-trace-XXXXXX";
+    weft_pool_t *p;
+    uint64_t dropped = 1;
+    struct counts c;
+    int fd = mkstemp(path);
+    long r = 0;
+
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    o.workers = 2;
+    ck_assert_int_eq(weft_pool_create(&o, &p), 0);
+    ck_assert_int_eq(weft_pool_trace_start(p, path), 0);
+    ck_assert_int_eq(tfib_run(p, 15, &r), 0);
+    ck_assert_int_eq(r, 610);
+    ck_assert_int_eq(weft_pool_trace_stop(p, &dropped), 0);
+    ck_assert_uint_eq(dropped, 0);
+    c = scan(path);
+    ck_assert(c.head_ok);
+    ck_assert(c.tail_ok);
+    ck_assert_int_eq(c.bad, 0);
+    /* 986 typed spawns, each run once, plus the weft_pool_run future. */
+    ck_assert_int_eq(c.spawn, 986);
+    ck_assert_int_eq(c.task_b, 987);
+    ck_assert_int_eq(c.task_e, 987);
+    weft_pool_destroy(p);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
     weft_pool_t *p;
@@ -142,6 +189,7 @@ trace_suite(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, known_run);
+    tcase_add_test(tc, typed_run);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, from_environment);
     suite_add_tcase(s, tc);
