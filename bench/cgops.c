@@ -16,6 +16,12 @@
  *   queue         weft_queue_try_put + try_get (FIFO, capacity 1024)
  *   queuelanes    the same on WEFT_QUEUE_FIFO_LANES
  *   mutexq        the same through a mutex-guarded ring (the baseline)
+ *   subres        futures on a 1-worker pool, in bursts of 1000: submit
+ *                 each, then weft_future_result() + release each in order
+ *                 (bench_futures' submit_result baseline)
+ *   ascomp        the same bursts through a waitset (bench_futures'
+ *                 as_completed): submit, weft_waitset_add(), release;
+ *                 then weft_waitset_next(), result (poll), release
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,6 +40,59 @@ struct mutex_ring {
     void *slot[RING];
     unsigned head, tail;
 };
+
+#define BURST 1000
+
+static int
+noop(void *arg, void **result)
+{
+    *result = arg;
+    return 0;
+}
+
+/* One burst of bench_futures' submit_result; the number of futures. */
+static uint64_t
+subres_burst(weft_pool_t *pool, weft_future_t **fut)
+{
+    for (unsigned j = 0; j < BURST; j++)
+        if (weft_pool_submit(pool, noop, NULL, &fut[j]) != 0)
+            exit(1);
+    for (unsigned j = 0; j < BURST; j++) {
+        if (weft_future_result(fut[j], WEFT_DEADLINE_NEVER, NULL) != 0)
+            exit(1);
+        weft_future_release(fut[j]);
+    }
+    return BURST;
+}
+
+/* One burst of bench_futures' as_completed; the number of futures. */
+static uint64_t
+ascomp_burst(weft_pool_t *pool)
+{
+    weft_waitset_t *ws;
+    weft_future_t *f;
+    uintptr_t tag;
+    uint64_t got = 0;
+
+    if (weft_waitset_create(NULL, &ws) != 0)
+        exit(1);
+    for (unsigned j = 0; j < BURST; j++) {
+        if (weft_pool_submit(pool, noop, NULL, &f) != 0 ||
+            weft_waitset_add(ws, f, j) != 0)
+            exit(1);
+        weft_future_release(f);
+    }
+    while (weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &f, &tag) == 0) {
+        if (weft_future_result(f, WEFT_DEADLINE_POLL, NULL) != 0)
+            exit(1);
+        weft_future_release(f);
+        got++;
+    }
+    weft_waitset_destroy(ws);
+    if (got != BURST)
+        exit(1);
+    return got;
+}
 
 static int
 mr_put(struct mutex_ring *r, void *p)
@@ -178,6 +237,23 @@ main(void)
             sink += (uintptr_t)p;
         }
         BENCH_REGION_END();
+    } else if (strcmp(op, "subres") == 0 || strcmp(op, "ascomp") == 0) {
+        struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
+        static weft_future_t *fut[BURST];
+        weft_pool_t *pool;
+        int ac = strcmp(op, "ascomp") == 0;
+        o.workers = 1;
+        if (weft_pool_create(&o, &pool) != 0)
+            return 1;
+        /* Warm-up: the thread's future cache, lanes, chunks. */
+        for (int j = 0; j < 4; j++)
+            sink += ac ? ascomp_burst(pool) : subres_burst(pool, fut);
+        sink = 0;
+        BENCH_REGION_BEGIN();
+        for (i = 0; i < n; i += BURST)
+            sink += ac ? ascomp_burst(pool) : subres_burst(pool, fut);
+        BENCH_REGION_END();
+        weft_pool_destroy(pool);
     } else {
         fprintf(stderr, "cgops: unknown WEFT_CG_OP %s\n", op);
         return 2;

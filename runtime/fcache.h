@@ -3,7 +3,8 @@
  * fcache.h - memory for future objects (fcache.c has the design and the
  * protocol): the inlined fast paths, a pop from this thread's free list or
  * a bump through its current chunk, and a push back on free. Private to
- * future.c and fcache.c.
+ * future.c, fcache.c and waitset.c (whose entries are the size of a
+ * future, so they share the same per-thread cache and chunks).
  */
 #ifndef WEFT_FCACHE_H
 #define WEFT_FCACHE_H
@@ -14,6 +15,10 @@
 
 #include "atomics.h"
 #include "internal.h"
+
+/* The one object size: a future (future.c) or a waitset entry (waitset.c),
+ * each asserted to fit. */
+#define WEFT_FCACHE_OBJ 64
 
 /* Under AddressSanitizer every object is its own heap block (no cache). */
 #if defined(__SANITIZE_ADDRESS__)

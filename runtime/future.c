@@ -82,13 +82,14 @@ struct weft_future {
     struct weft__ctx *ctx;         /* captured at submit (context.h) */
 };
 
-_Static_assert(sizeof(struct weft_future) == 64, "a future is one line");
+_Static_assert(sizeof(struct weft_future) == WEFT_FCACHE_OBJ,
+               "a future is one line, the cache's object size");
 
 /* Future objects come from per-thread caches over chunks (fcache.c). */
 static inline weft_future_t *
 future_alloc(void)
 {
-    return (weft_future_t *)weft__fcache_alloc(sizeof(weft_future_t));
+    return (weft_future_t *)weft__fcache_alloc(WEFT_FCACHE_OBJ);
 }
 
 static inline void
@@ -138,8 +139,14 @@ finish(weft_future_t *f, uint32_t old)
         return; /* [F3] no pusher came before the final state */
     /* [F3] acq_rel: takes every pushed node; later pushes see CLOSED. */
     n = atomic_exchange_explicit(&f->cbs, CB_CLOSED, memory_order_acq_rel);
-    if (n != NULL)
-        run_callbacks(f, n);
+    if (n != NULL) {
+        /* One caller-owned node (a waitset entry, a weft_wait() record),
+         * the common case: call it here, no reversal. It may free n. */
+        if (n->next == NULL && !n->heap)
+            n->cb(f, n->ctx);
+        else
+            run_callbacks(f, n);
+    }
 }
 
 /* [F1] claim a pending future: move it to `to`. Returns the old state
@@ -602,6 +609,14 @@ weft__future_on_done_node(weft_future_t *f, struct cb_node *n)
     n->heap = 0;
     if (!cbs_announce(f) || !push_callback(f, n))
         n->cb(f, n->ctx);
+}
+
+void
+weft__future_watch(weft_future_t *f, struct cb_node *n)
+{
+    /* relaxed: the caller already holds a reference. */
+    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+    weft__future_on_done_node(f, n);
 }
 
 WEFT_API int

@@ -17,8 +17,13 @@
 struct weft__cb_node {
     weft_future_cb cb;
     void *ctx;
-    struct weft__cb_node *next; /* owned by future.c while registered */
-    unsigned char heap;         /* set by future.c: 0 for caller nodes */
+    /* Owned by future.c while registered; a caller node's owner may reuse
+     * it once the callback has started (future.c reads nothing from the
+     * node after calling it). */
+    struct weft__cb_node *next;
+    unsigned char heap;     /* set by future.c: 0 for caller nodes */
+    unsigned char owner[2]; /* free for a caller node's owner: future.c
+                             * never reads or writes them */
 };
 
 /*
@@ -29,6 +34,15 @@ struct weft__cb_node {
  * free n (future.c reads nothing from n after calling it).
  */
 void weft__future_on_done_node(weft_future_t *f, struct weft__cb_node *n);
+
+/*
+ * weft__future_watch() - weft_future_retain() then, for a future already
+ * done, n->cb(f, n->ctx) at once, else weft__future_on_done_node(): one
+ * call for a waitset's add.
+ * Ownership: as weft__future_on_done_node(); the caller holds a reference
+ * to f and gets one more.
+ */
+void weft__future_watch(weft_future_t *f, struct weft__cb_node *n);
 
 /*
  * weft__future_create_held() - a pending future of fn(arg) that is in no

@@ -34,6 +34,8 @@
  *  51  park.c   [P1] the re-check for work before sleeping dropped
  *  52  park.c   [P3] spinner -> sleeper by a plain store, not the CAS
  *  61  waitset.c [W1] completion push CAS: seq_cst -> relaxed
+ *  62  waitset.c [W4]/[W6] a DEAD callback never gives its entry back
+ *               (one entry leaked per completion after destroy)
  *  71  lane.c   [L3] new lane published with relaxed stores
  *  81  typed.c  [Y3] shrink: CAS -> load + store (a slot run twice)
  *  82  typed.c  [Y1] publish: release RMW of split -> relaxed

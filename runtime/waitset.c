@@ -4,12 +4,14 @@
  *
  * Concurrency protocol. Each entry embeds the done callback node it
  * registers on its future (future_int.h), so completion allocates nothing;
- * entries come from chunks the waitset recycles (see "memory" below).
+ * an entry is one 64-byte line from the futures' per-thread cache (see
+ * "memory" below).
  * ws->stack is one word: NULL, a Treiber stack of completed entries,
  * SLEEPING (the consumer is about to sleep) or DEAD(k) (destroyed, k
  * callbacks still to come). A completion costs one CAS on it, nothing else.
- * [W1] completion: the callback pushes its entry (release CAS; the link
- *      written before it). Push-only, and the consumer takes the whole
+ * [W1] completion: the callback pushes its entry (release CAS; the link,
+ *      node.next, written before it: the node is ours once its callback
+ *      has started, future_int.h). Push-only, and the consumer takes the whole
  *      stack at once, so there is no ABA. After its CAS the callback never
  *      reads e or ws again (only futex-wakes an address, below).
  * [W2] consume: the one consumer exchanges the stack for NULL (acquire,
@@ -31,149 +33,92 @@
  *      decrements k (acq_rel CAS), and so does destroy when done; whoever
  *      reaches 0 frees the waitset, and every earlier decrement
  *      happens-before that free. No per-entry reference count on ws.
+ *      Destroy first gives up every [W5] list hold, so an entry still to
+ *      complete holds only its stack side: its DEAD callback frees it.
  * [W5] pending list (only for a waitset with a pool): entries in add
  *      order, linked by add_next (release store by the adder, acquire load
  *      by the consumer), so next() on a worker can run not-yet-started
  *      futures inline. The consumer recycles an entry only once it has left
  *      both the FIFO and this list (holds, consumer-side only), and never
  *      leaves the last entry (add_next still NULL: the adder writes it).
- * [W6] memory: the adder takes entries from its private free list, refilled
- *      by exchanging ws->recycle for NULL (acquire) or by a new chunk. The
- *      consumer gathers entries it is done with and pushes them to
- *      ws->recycle RECYCLE_BATCH at a time (release CAS, pairs with the
- *      adder's exchange). Chunks are freed with the waitset: its
- *      footprint is its peak of live entries.
+ * [W6] memory: entries come from the per-thread object cache of futures
+ *      (fcache.h: a pop from the thread's free list or a bump, no malloc,
+ *      huge-page chunks) and go back to it, on whichever thread drops the
+ *      last hold (the consumer, or a DEAD callback, [W4]): an entry's
+ *      memory is reused at once, and the chunks are shared with futures
+ *      across waitsets (fcache.c's [C1]/[C2] order the reuse).
  * counters: added is written by the one adder (release) and read by the
  *      consumer (acquire) for -ENOENT; taken and returned are the
  *      consumer's (returned is atomic only for weft_waitset_pending()).
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <weft/waitset.h>
 
 #include "atomics.h"
+#include "fcache.h"
 #include "futex.h"
 #include "future_int.h"
 #include "internal.h"
 #include "mutate.h"
 
-/* Chunks stay under 1 KiB: glibc serves such sizes from its small bins,
- * while a larger request first consolidates every free fast-bin chunk (the
- * futures just freed), which measured ~60 instructions per entry. */
-#define CHUNK_BYTES   1000
-#define RECYCLE_BATCH 32
 #define SLEEPING      ((uintptr_t)1)
 #define DEAD_BIT      ((uintptr_t)2)
 #define DEAD(k)       (((uintptr_t)(k) << 2) | DEAD_BIT)
 #define DEAD_COUNT(w) ((size_t)((w) >> 2))
 #define DEAD_ONE      ((uintptr_t)4)
 
+/* node.next: [W1] stack, then FIFO (once the callback has started).
+ * node.owner[HOLDS]: consumer-side, FIFO/stack side + list side;
+ * node.owner[TRIED]: consumer-side, next() tried to run it inline. */
+enum { HOLDS = 0, TRIED = 1 };
+
 struct entry {
-    struct weft__cb_node node; /* registered on f: ctx is the entry */
-    struct entry *next;        /* [W1] stack, FIFO, then [W6] free link */
+    struct weft__cb_node node;        /* registered on f: ctx is the entry */
     _Atomic(struct entry *) add_next; /* [W5] */
     weft_future_t *f;                 /* the waitset's reference */
     uintptr_t tag;
     struct weft_waitset *ws;
-    unsigned holds;      /* consumer-side: FIFO/stack side + list side */
-    unsigned char tried; /* consumer-side: next() tried to run it inline */
 };
 
 /* The stack word's tags live in the low bits of entry pointers. */
 _Static_assert(_Alignof(struct entry) >= 4, "stack tags need 2 free bits");
+_Static_assert(sizeof(struct entry) <= WEFT_FCACHE_OBJ,
+               "an entry is a cache object ([W6])");
 
-struct chunk {
-    struct chunk *next;
-    struct entry e[(CHUNK_BYTES - sizeof(void *)) / sizeof(struct entry)];
-};
-
-#define CHUNK_ENTRIES (sizeof(((struct chunk *)0)->e) / sizeof(struct entry))
+#define E_NEXT(e) ((struct entry *)(void *)(e)->node.next) /* node first */
+_Static_assert(offsetof(struct entry, node) == 0, "node first");
 
 struct weft_waitset {
     weft_pool_t *pool;
     /* Consumer-side. */
-    struct entry *fifo;       /* oldest first */
-    struct entry *pend;       /* [W5] cursor: oldest entry still listed */
-    struct entry *spare;      /* [W6] entries to hand back to the adder */
-    struct entry *spare_tail; /* the oldest of them */
-    unsigned nspare;
+    struct entry *fifo;      /* oldest first */
+    struct entry *pend;      /* [W5] cursor: oldest entry still listed */
     size_t taken;            /* entries taken off the stack */
     _Atomic size_t returned; /* written by the consumer only */
     /* Adder-side. */
-    _Alignas(WEFT_CACHELINE) struct entry *free; /* [W6] private */
-    struct chunk *chunks;                        /* every chunk */
-    struct entry *tail;               /* [W5] the newest listed entry */
-    _Atomic size_t added;             /* written by the adder only */
-    _Atomic(struct entry *) add_head; /* [W5] */
-    _Alignas(WEFT_CACHELINE) _Atomic(struct entry *) recycle; /* [W6] */
-    _Alignas(WEFT_CACHELINE) _Atomic uintptr_t stack;         /* [W1] */
-    _Atomic uint32_t seq;                                     /* [W3] */
+    _Alignas(WEFT_CACHELINE) struct entry *tail; /* [W5] the newest listed */
+    _Atomic size_t added;                        /* written by the adder only */
+    _Atomic(struct entry *) add_head;            /* [W5] */
+    _Alignas(WEFT_CACHELINE) _Atomic uintptr_t stack; /* [W1] */
+    _Atomic uint32_t seq;                             /* [W3] */
 };
 
-/* [W4] the last reference: nobody can reach ws or its entries any more. */
+/* [W4] the last reference: nobody can reach ws any more. */
 static void
 ws_free(struct weft_waitset *ws)
 {
-    while (ws->chunks != NULL) {
-        struct chunk *c = ws->chunks;
-        ws->chunks = c->next;
-        weft__free(c);
-    }
     weft__free(ws);
 }
 
-/* [W6] consumer: drop one hold on e; the last hands e back to the adder,
- * RECYCLE_BATCH entries at a time. */
-static void
-entry_unhold(struct weft_waitset *ws, struct entry *e)
+/* [W6] drop one hold on e; the last gives e back to the cache. */
+static inline void
+entry_unhold(struct entry *e)
 {
-    if (--e->holds != 0)
-        return;
-    e->next = ws->spare;
-    if (ws->spare == NULL)
-        ws->spare_tail = e;
-    ws->spare = e;
-    if (++ws->nspare < RECYCLE_BATCH)
-        return;
-    /* relaxed: the CAS validates it. */
-    struct entry *head =
-        atomic_load_explicit(&ws->recycle, memory_order_relaxed);
-    do {
-        ws->spare_tail->next = head;
-        /* [W6] release: the links before the adder's exchange sees them;
-         * relaxed on failure: retried. */
-    } while (!atomic_compare_exchange_weak_explicit(
-        &ws->recycle, &head, ws->spare, memory_order_release,
-        memory_order_relaxed));
-    ws->spare = NULL;
-    ws->nspare = 0;
-}
-
-/* [W6] adder: a free entry, or NULL when out of memory. */
-static struct entry *
-entry_get(struct weft_waitset *ws)
-{
-    struct entry *e = ws->free;
-
-    /* relaxed: a cheap emptiness test; the exchange below orders. */
-    if (e == NULL &&
-        atomic_load_explicit(&ws->recycle, memory_order_relaxed) != NULL)
-        /* [W6] acquire: pairs with entry_unhold()'s release CAS. */
-        e = atomic_exchange_explicit(&ws->recycle, NULL, memory_order_acquire);
-    if (e == NULL) {
-        struct chunk *c = (struct chunk *)weft__malloc(sizeof(*c));
-        if (c == NULL)
-            return NULL;
-        c->next = ws->chunks;
-        ws->chunks = c;
-        for (size_t i = 0; i + 1 < CHUNK_ENTRIES; i++)
-            c->e[i].next = &c->e[i + 1];
-        c->e[CHUNK_ENTRIES - 1].next = NULL;
-        e = &c->e[0];
-    }
-    ws->free = e->next;
-    return e;
+    if (--e->node.owner[HOLDS] == 0)
+        weft__fcache_free(e);
 }
 
 /* [W2] take the whole stack; returns it oldest first. */
@@ -191,8 +136,8 @@ take_all(struct weft_waitset *ws)
     struct entry *e = (struct entry *)atomic_exchange_explicit(
         &ws->stack, 0, memory_order_acquire);
     while (e != NULL) {
-        struct entry *next = e->next;
-        e->next = rev;
+        struct entry *next = E_NEXT(e);
+        e->node.next = (struct weft__cb_node *)(void *)rev; /* node first */
         rev = e;
         e = next;
         ws->taken++;
@@ -202,12 +147,12 @@ take_all(struct weft_waitset *ws)
 
 /* Release the futures of a list of completed entries and unhold them. */
 static void
-drop_list(struct weft_waitset *ws, struct entry *e)
+drop_list(struct entry *e)
 {
     while (e != NULL) {
-        struct entry *next = e->next;
+        struct entry *next = E_NEXT(e);
         weft_future_release(e->f);
-        entry_unhold(ws, e);
+        entry_unhold(e);
         e = next;
     }
 }
@@ -238,8 +183,15 @@ entry_done(weft_future_t *f, void *ctx)
 
     (void)f;
     for (;;) {
-        if (w & DEAD_BIT) { /* [W4] destroyed: drop f, count out */
+        if (w & DEAD_BIT) { /* [W4] destroyed: drop f and e, count out */
             weft_future_release(e->f);
+            /* Destroy gave up the list hold before DEAD: ours is the last
+             * (the acquire above orders its write of holds). */
+            WEFT_ASSERT(e->node.owner[HOLDS] == 1);
+            /* MUTANT 62: [W6] the entry is never given back (a leak per
+             * completion after destroy). */
+            if (!WEFT_MUTANT(62))
+                weft__fcache_free(e);
             dead_put(ws, w);
             return;
         }
@@ -247,7 +199,7 @@ entry_done(weft_future_t *f, void *ctx)
             /* [W3] relaxed: ordered after the consumer's read of seq by
              * the acquire above; the futex re-checks the value. */
             atomic_fetch_add_explicit(&ws->seq, 1, memory_order_relaxed);
-        e->next = w == SLEEPING ? NULL : (struct entry *)w;
+        e->node.next = w == SLEEPING ? NULL : (struct weft__cb_node *)w;
         WEFT_CHAOS_POINT();
         /* [W1] release: publishes e, pairs with [W2]; acquire on failure,
          * for the SLEEPING and DEAD cases above.
@@ -279,18 +231,12 @@ weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out)
     ws->pool = pool;
     ws->fifo = NULL;
     ws->pend = NULL;
-    ws->spare = NULL;
-    ws->spare_tail = NULL;
-    ws->nspare = 0;
     ws->taken = 0;
-    ws->free = NULL;
-    ws->chunks = NULL;
     ws->tail = NULL;
     /* relaxed: not shared yet; the caller publishes ws. */
     atomic_store_explicit(&ws->returned, 0, memory_order_relaxed);
     atomic_store_explicit(&ws->added, 0, memory_order_relaxed);
     atomic_store_explicit(&ws->add_head, NULL, memory_order_relaxed);
-    atomic_store_explicit(&ws->recycle, NULL, memory_order_relaxed);
     atomic_store_explicit(&ws->stack, 0, memory_order_relaxed);
     atomic_store_explicit(&ws->seq, 0, memory_order_relaxed);
     *out = ws;
@@ -304,17 +250,16 @@ weft_waitset_add(weft_waitset_t *ws, weft_future_t *f, uintptr_t tag)
 
     if (ws == NULL || f == NULL)
         return -EINVAL;
-    e = entry_get(ws);
+    e = (struct entry *)weft__fcache_alloc(WEFT_FCACHE_OBJ); /* [W6] */
     if (e == NULL)
         return -ENOMEM;
-    weft_future_retain(f);
     e->node.cb = entry_done;
     e->node.ctx = e;
     e->f = f;
     e->tag = tag;
     e->ws = ws;
-    e->holds = ws->pool != NULL ? 2 : 1;
-    e->tried = 0;
+    e->node.owner[HOLDS] = ws->pool != NULL ? 2 : 1;
+    e->node.owner[TRIED] = 0;
     /* relaxed: published by the release stores below. */
     atomic_store_explicit(&e->add_next, NULL, memory_order_relaxed);
     if (ws->pool != NULL) {
@@ -331,12 +276,10 @@ weft_waitset_add(weft_waitset_t *ws, weft_future_t *f, uintptr_t tag)
     atomic_store_explicit(
         &ws->added, atomic_load_explicit(&ws->added, memory_order_relaxed) + 1,
         memory_order_release);
-    /* Already done (its own callbacks may still be running): queue it
-     * now, so done futures come out in add order. */
-    if (weft_future_done(f))
-        entry_done(f, e);
-    else
-        weft__future_on_done_node(f, &e->node);
+    /* The waitset's reference, and the callback: already done (its own
+     * callbacks may still be running), entry_done() runs here and now, so
+     * done futures come out in add order. */
+    weft__future_watch(f, &e->node);
     return 0;
 }
 
@@ -363,10 +306,10 @@ walk_pending(struct weft_waitset *ws, bool keep, bool help, unsigned budget)
     while (budget-- > 0) {
         /* tried is also set once e is returned: e->f is then the
          * caller's, never touched again here. */
-        if (keep && !e->tried && !weft_future_done(e->f)) {
+        if (keep && !e->node.owner[TRIED] && !weft_future_done(e->f)) {
             if (!help)
                 break;
-            e->tried = 1;
+            e->node.owner[TRIED] = 1;
             /* On a worker this claims and runs f inline if nobody has
              * started it; otherwise it returns at once. */
             (void)weft_future_result(e->f, WEFT_DEADLINE_POLL, NULL);
@@ -379,10 +322,28 @@ walk_pending(struct weft_waitset *ws, bool keep, bool help, unsigned budget)
         if (next == NULL)
             break;
         ws->pend = next;
-        entry_unhold(ws, e);
+        entry_unhold(e);
         e = next;
     }
     return false;
+}
+
+/* Return e, the head of the FIFO, to the caller. */
+static inline __attribute__((always_inline)) void
+pop_entry(struct weft_waitset *ws, struct entry *e, weft_future_t **done,
+          uintptr_t *tag)
+{
+    ws->fifo = E_NEXT(e);
+    *done = e->f; /* the waitset's reference passes to the caller */
+    if (tag != NULL)
+        *tag = e->tag;
+    e->node.owner[TRIED] = 1; /* [W5] e->f is no longer ours */
+    /* relaxed: only this thread writes it; a statistic for pending(). */
+    atomic_store_explicit(
+        &ws->returned,
+        atomic_load_explicit(&ws->returned, memory_order_relaxed) + 1,
+        memory_order_relaxed);
+    entry_unhold(e);
 }
 
 static bool
@@ -395,17 +356,7 @@ pop_fifo(struct weft_waitset *ws, weft_future_t **done, uintptr_t *tag)
         if (e == NULL)
             return false;
     }
-    ws->fifo = e->next;
-    *done = e->f; /* the waitset's reference passes to the caller */
-    if (tag != NULL)
-        *tag = e->tag;
-    e->tried = 1; /* [W5] e->f is no longer ours */
-    /* relaxed: only this thread writes it; a statistic for pending(). */
-    atomic_store_explicit(
-        &ws->returned,
-        atomic_load_explicit(&ws->returned, memory_order_relaxed) + 1,
-        memory_order_relaxed);
-    entry_unhold(ws, e);
+    pop_entry(ws, e, done, tag);
     return true;
 }
 
@@ -432,15 +383,14 @@ ws_sleep(struct weft_waitset *ws, weft_deadline_t deadline)
         &ws->stack, &w, 0, memory_order_relaxed, memory_order_relaxed);
 }
 
-WEFT_API int
-weft_waitset_next(weft_waitset_t *ws, weft_deadline_t deadline,
-                  weft_future_t **done, uintptr_t *tag)
+/* next() past its fast path: a pool waitset, or an empty FIFO. */
+static __attribute__((noinline)) int
+next_slow(struct weft_waitset *ws, weft_deadline_t deadline,
+          weft_future_t **done, uintptr_t *tag)
 {
     bool helper;
     unsigned spins = 0;
 
-    if (ws == NULL || done == NULL)
-        return -EINVAL;
     helper = ws->pool != NULL && weft_pool_current() == ws->pool;
     if (ws->pool != NULL) /* keeps the list short: O(1) per call */
         walk_pending(ws, helper, false, 2);
@@ -468,6 +418,21 @@ weft_waitset_next(weft_waitset_t *ws, weft_deadline_t deadline,
     }
 }
 
+WEFT_API int
+weft_waitset_next(weft_waitset_t *ws, weft_deadline_t deadline,
+                  weft_future_t **done, uintptr_t *tag)
+{
+    if (weft_unlikely(ws == NULL || done == NULL))
+        return -EINVAL;
+    /* The common case: a waitset without a pool (no [W5] list to walk)
+     * with completed entries already in the FIFO. */
+    if (weft_likely(ws->pool == NULL && ws->fifo != NULL)) {
+        pop_entry(ws, ws->fifo, done, tag);
+        return 0;
+    }
+    return next_slow(ws, deadline, done, tag);
+}
+
 WEFT_API size_t
 weft_waitset_pending(const weft_waitset_t *ws)
 {
@@ -476,6 +441,25 @@ weft_waitset_pending(const weft_waitset_t *ws)
     /* relaxed: a snapshot. */
     return atomic_load_explicit(&ws->added, memory_order_relaxed) -
            atomic_load_explicit(&ws->returned, memory_order_relaxed);
+}
+
+/* destroy: give up the [W5] list hold of every listed entry, the newest
+ * included (no more adds). */
+static void
+unhold_list(struct weft_waitset *ws)
+{
+    struct entry *e = ws->pend;
+
+    if (e == NULL)
+        /* relaxed: the adder is this thread or ordered before destroy. */
+        e = atomic_load_explicit(&ws->add_head, memory_order_relaxed);
+    while (e != NULL) {
+        /* relaxed: the adder is this thread or ordered before destroy. */
+        struct entry *next =
+            atomic_load_explicit(&e->add_next, memory_order_relaxed);
+        entry_unhold(e);
+        e = next;
+    }
 }
 
 WEFT_API void
@@ -488,35 +472,27 @@ weft_waitset_destroy(weft_waitset_t *ws)
     if (ws == NULL)
         return;
     /* Completed entries first: their FIFO/stack hold. */
-    drop_list(ws, ws->fifo);
+    drop_list(ws->fifo);
     ws->fifo = NULL;
+    /* Then every [W5] list hold, before DEAD ([W4]): an entry still to
+     * complete keeps its stack hold only, which its DEAD callback (or the
+     * stack drop below) gives up. */
+    unhold_list(ws);
     /* [W4] acquire: the pushed batch, as in [W2]. */
     w = atomic_load_explicit(&ws->stack, memory_order_acquire);
     do {
         /* Callbacks still to come, plus destroy's own hold on ws. */
         unpushed = atomic_load_explicit(&ws->added, memory_order_relaxed) -
                    ws->taken + 1;
-        for (e = (struct entry *)w; e != NULL; e = e->next)
+        for (e = (struct entry *)w; e != NULL; e = E_NEXT(e))
             unpushed--;
-        /* [W4] acq_rel: releases our writes (chunks, drops) to the last
-         * callback, acquires the batch we replace; acquire on failure:
-         * a new push to count. */
+        /* [W4] acq_rel: releases our writes (the list holds given up) to
+         * the callbacks still to come, acquires the batch we replace;
+         * acquire on failure: a new push to count. */
     } while (!atomic_compare_exchange_weak_explicit(
         &ws->stack, &w, DEAD(unpushed), memory_order_acq_rel,
         memory_order_acquire));
-    drop_list(ws, (struct entry *)w); /* any order will do */
-    /* Then every list hold, the newest included (no more adds). */
-    e = ws->pend;
-    if (e == NULL)
-        /* relaxed: the adder is this thread or ordered before destroy. */
-        e = atomic_load_explicit(&ws->add_head, memory_order_relaxed);
-    while (e != NULL) {
-        /* relaxed: the adder is this thread or ordered before destroy. */
-        struct entry *next =
-            atomic_load_explicit(&e->add_next, memory_order_relaxed);
-        entry_unhold(ws, e);
-        e = next;
-    }
+    drop_list((struct entry *)w); /* any order will do */
     /* [W4] destroy's own hold: ws stays ours until here. acquire: the
      * current count (callbacks may have counted out meanwhile). */
     dead_put(ws, atomic_load_explicit(&ws->stack, memory_order_acquire));

@@ -52,6 +52,7 @@ declare -A bug=(
     [51]="park [P1] re-check before sleeping dropped"
     [52]="park [P3] spinner -> sleeper CAS is a store"
     [61]="waitset [W1] completion push: -> relaxed"
+    [62]="waitset [W4] DEAD callback keeps its entry"
     [71]="lane [L3] new lane published relaxed"
     [81]="typed [Y3] shrink: CAS -> load+store"
     [82]="typed [Y1] publish split: -> relaxed"
@@ -76,11 +77,12 @@ declare -A catchers=(
     [51]="gcc:stress_wakeup:8:2"
     [52]="gcc:stress_wakeup:8:2"
     [61]="tsan:stress_futures:4:1"
+    [62]="asan:stress_futures:4:1"
     [71]="tsan:stress_pool:4:1"
     [81]="gcc:stress_typed:2:2 clang:stress_typed:2:2"
     [82]="tsan:stress_typed:2:2"
 )
-order="1 2 3 4 5 11 12 13 14 21 22 23 31 41 42 43 51 52 61 71 81 82"
+order="1 2 3 4 5 11 12 13 14 21 22 23 31 41 42 43 51 52 61 62 71 81 82"
 only=${WEFT_MUTATION_ONLY:-$order}
 declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
     [asan]="clang ASan")
