@@ -13,6 +13,15 @@
  *   mapput        weft_map_put of a present 8-byte key, new 8-byte value
  *                 (1024 keys; the update of the 90/10 mix that finds its
  *                 key: in place since [M10])
+ *   map1m         weft_map_get, bench_map's 1M set-up (1M of 2M 8-byte keys
+ *                 preloaded, 2^21 buckets, a random key of the 2M: half
+ *                 hit), from an attached reader; with --cache-sim=yes the
+ *                 cache misses per lookup
+ *   map1m90       the same, 90% lookups / 10% updates (half put, half
+ *                 remove), weft_map_quiescent() every 256 ops
+ *   lfht1m        raw cds_lfht (QSBR) lookups, the same set-up and keys as
+ *                 bench_map's cds_lfht row
+ *   lfht1m90      raw cds_lfht, the 90/10 mix
  *   queue         weft_queue_try_put + try_get (FIFO, capacity 1024)
  *   queuelanes    the same on WEFT_QUEUE_FIFO_LANES
  *   mutexq        the same through a mutex-guarded ring (the baseline)
@@ -30,6 +39,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <weft.h>
+
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <urcu/rculfhash.h>
 
 #include "bench.h"
 
@@ -116,6 +130,152 @@ mr_get(struct mutex_ring *r, void **p)
         *p = r->slot[r->head++ % RING];
     pthread_mutex_unlock(&r->lock);
     return ok ? 0 : -EAGAIN;
+}
+
+/* ---- the 1M-key set-up of bench_map.c ------------------------------------ */
+
+#define M1_KEYS    (1ull << 20) /* ~1M, 2^21 buckets as bench_map */
+#define M1_BUCKETS (1ul << 21)
+
+static inline uint64_t
+fmix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    k ^= k >> 33;
+    return k;
+}
+
+static inline uint64_t
+xs(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    return x;
+}
+
+struct lnode {
+    struct cds_lfht_node n;
+    uint64_t key, val;
+    struct rcu_head rh;
+};
+
+static int
+l_match(struct cds_lfht_node *n, const void *key)
+{
+    return caa_container_of(n, struct lnode, n)->key == *(const uint64_t *)key;
+}
+
+static void
+l_free(struct rcu_head *rh)
+{
+    free(caa_container_of(rh, struct lnode, rh));
+}
+
+static void
+l_put(struct cds_lfht *ht, uint64_t k, uint64_t v)
+{
+    struct lnode *x = malloc(sizeof(*x));
+    struct cds_lfht_node *o;
+
+    if (x == NULL)
+        abort();
+    cds_lfht_node_init(&x->n);
+    x->key = k;
+    x->val = v;
+    o = cds_lfht_add_replace(ht, fmix(k), l_match, &k, &x->n);
+    if (o)
+        urcu_qsbr_call_rcu(&caa_container_of(o, struct lnode, n)->rh, l_free);
+}
+
+static void
+l_del(struct cds_lfht *ht, uint64_t k)
+{
+    struct cds_lfht_iter it;
+    struct cds_lfht_node *n;
+
+    cds_lfht_lookup(ht, fmix(k), l_match, &k, &it);
+    n = cds_lfht_iter_get_node(&it);
+    if (n && cds_lfht_del(ht, n) == 0)
+        urcu_qsbr_call_rcu(&caa_container_of(n, struct lnode, n)->rh, l_free);
+}
+
+static uint64_t
+m1_weft(unsigned long n, unsigned upd_pct)
+{
+    struct weft_map_opts o = WEFT_MAP_OPTS_INIT;
+    weft_map_t *m;
+    uint64_t k, v = 0, sink = 0, s = 88172645463325252ull, r;
+
+    o.initial_buckets = M1_BUCKETS;
+    if (weft_map_create(&o, &m) != 0)
+        abort();
+    weft_map_reader_attach();
+    for (k = 0; k < 2 * M1_KEYS; k += 2)
+        weft_map_put(m, &k, sizeof(k), &k, sizeof(k), NULL);
+    BENCH_REGION_BEGIN();
+    for (unsigned long i = 0; i < n; i++) {
+        r = xs(&s);
+        k = (r & 0xffffffffffull) % (2 * M1_KEYS);
+        if ((r >> 56) % 100 >= upd_pct)
+            sink += weft_map_get(m, &k, sizeof(k), &v, sizeof(v), NULL) == 0;
+        else if ((r >> 55) & 1)
+            weft_map_put(m, &k, sizeof(k), &k, sizeof(k), NULL);
+        else
+            weft_map_remove(m, &k, sizeof(k));
+        if ((i & 255) == 255)
+            weft_map_quiescent();
+    }
+    BENCH_REGION_END();
+    weft_map_reader_detach();
+    weft_map_destroy(m);
+    return sink + v;
+}
+
+static uint64_t
+m1_lfht(unsigned long n, unsigned upd_pct)
+{
+    struct cds_lfht *ht;
+    struct cds_lfht_iter it;
+    struct cds_lfht_node *nd;
+    uint64_t k, v = 0, sink = 0, s = 88172645463325252ull, r;
+
+    ht = cds_lfht_new_flavor(M1_BUCKETS, 64, 0,
+                             CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+                             &urcu_qsbr_flavor, NULL);
+    if (ht == NULL)
+        abort();
+    urcu_qsbr_register_thread();
+    for (k = 0; k < 2 * M1_KEYS; k += 2)
+        l_put(ht, k, k);
+    BENCH_REGION_BEGIN();
+    for (unsigned long i = 0; i < n; i++) {
+        r = xs(&s);
+        k = (r & 0xffffffffffull) % (2 * M1_KEYS);
+        if ((r >> 56) % 100 >= upd_pct) {
+            cds_lfht_lookup(ht, fmix(k), l_match, &k, &it);
+            nd = cds_lfht_iter_get_node(&it);
+            if (nd) {
+                v = caa_container_of(nd, struct lnode, n)->val;
+                sink++;
+            }
+        } else if ((r >> 55) & 1) {
+            l_put(ht, k, k);
+        } else {
+            l_del(ht, k);
+        }
+        if ((i & 255) == 255)
+            urcu_qsbr_quiescent_state();
+    }
+    BENCH_REGION_END();
+    /* The table is left to exit: this is a measurement, not a test. */
+    urcu_qsbr_unregister_thread();
+    return sink + v;
 }
 
 int
@@ -212,6 +372,14 @@ main(void)
         }
         BENCH_REGION_END();
         weft_map_destroy(m);
+    } else if (strcmp(op, "map1m") == 0) {
+        sink = m1_weft(n, 0);
+    } else if (strcmp(op, "map1m90") == 0) {
+        sink = m1_weft(n, 10);
+    } else if (strcmp(op, "lfht1m") == 0) {
+        sink = m1_lfht(n, 0);
+    } else if (strcmp(op, "lfht1m90") == 0) {
+        sink = m1_lfht(n, 10);
     } else if (strcmp(op, "queue") == 0 || strcmp(op, "queuelanes") == 0) {
         weft_queue_t *q;
         void *p = NULL;
