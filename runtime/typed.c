@@ -119,9 +119,12 @@ typed_map(void)
     /* One guard slot below the base: a sync with nothing spawned computes
      * base - 1 and must still point into the mapping. Anonymous memory is
      * zero (thief NULL, state 0) and committed only where touched. */
-    void *mem = mmap(NULL, TYPED_MAP_LEN, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *mem;
 
+    if (weft__fault_point())
+        return NULL;
+    mem = mmap(NULL, TYPED_MAP_LEN, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return mem == MAP_FAILED ? NULL : (struct weft__tslot *)mem + 1;
 }
 
