@@ -150,7 +150,8 @@ enum weft_typed_how {
  * worker's newest slot): moves the split, waits for a thief, handles the
  * alert word; off a worker, *s becomes the thread's own newest slot; if
  * the newest spawn overflowed (WEFT_TYPED_DEPTH), *s becomes its overflow
- * slot, which holds the result (WEFT_TYPED_DONE). save is scratch for weft_typed_ran() (the slot may be reused by the
+ * slot, which holds the result (WEFT_TYPED_DONE).
+ * save is scratch for weft_typed_ran() (the slot may be reused by the
  * task's own spawns before that: everything needed is kept in save).
  * Return: an enum weft_typed_how. Thread safety: the calling worker only.
  * Context: only from the WEFT_TASK_n macros; may block (helping first).

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <weft.h>
+
 #include <weft/typed.h>
 
 #include "fault.h"

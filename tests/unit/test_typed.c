@@ -298,9 +298,8 @@ START_TEST(deeper_than_the_deque)
                           4 * over + 1);
     else
         /* Thieves take old slots; the owner's head stays at the top. */
-        ck_assert_uint_ge(after.total.typed_overflows -
-                              before.total.typed_overflows,
-                          over);
+        ck_assert_uint_ge(
+            after.total.typed_overflows - before.total.typed_overflows, over);
     /* The worker is still fine afterwards. */
     ck_assert_int_eq(many_nodes_run(p, 1000, &bad), 0);
     ck_assert_int_eq(bad, 0);
