@@ -166,4 +166,10 @@ weft__fault_aligned_alloc(size_t align, size_t n, const char *file, int line)
 {
     return should_fail(file, line) ? NULL : weft__aligned_alloc(align, n);
 }
+
+int
+weft__fault_hit(const char *file, int line)
+{
+    return should_fail(file, line);
+}
 #endif /* WEFT_FAULT_INJECT */

@@ -48,7 +48,8 @@ enum {
     WEFT_ALERT_TRACE = 2,      /* a trace buffer is attached (trace.c) */
     WEFT_ALERT_CTX = 4,        /* the thread has a context (context.c) */
     WEFT_ALERT_WAKE = 8,       /* some worker is idle (park.c, task.c) */
-    WEFT_ALERT_SPLIT = 16      /* a thief asks for typed tasks (typed.c) */
+    WEFT_ALERT_SPLIT = 16,     /* a thief asks for typed tasks (typed.c) */
+    WEFT_ALERT_TYPED_OVF = 32  /* owner: typed spawns overflowed (typed.c) */
 };
 
 /* The head of a worker (weft/pool.h mirrors it as weft_worker_layout for

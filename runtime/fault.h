@@ -45,6 +45,8 @@ void *weft__fault_malloc(size_t n, const char *file, int line);
 void *weft__fault_calloc(size_t n, size_t size, const char *file, int line);
 void *weft__fault_aligned_alloc(size_t align, size_t n, const char *file,
                                 int line);
+/* An allocation made some other way (mmap): nonzero means fail it. */
+int weft__fault_hit(const char *file, int line);
 #endif
 #if defined(WEFT_FAULT_INJECT) && !defined(WEFT_FAULT_NO_MACROS)
 #    define weft__malloc(n) weft__fault_malloc((n), __FILE__, __LINE__)
@@ -52,6 +54,7 @@ void *weft__fault_aligned_alloc(size_t align, size_t n, const char *file,
         weft__fault_calloc((n), (size), __FILE__, __LINE__)
 #    define weft__aligned_alloc(align, n) \
         weft__fault_aligned_alloc((align), (n), __FILE__, __LINE__)
+#    define weft__fault_point() weft__fault_hit(__FILE__, __LINE__)
 #endif
 
 #endif /* WEFT_FAULT_H */

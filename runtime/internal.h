@@ -33,6 +33,11 @@ void weft__free(void *p);
 #ifdef WEFT_FAULT_INJECT
 #    include "fault.h" /* turns the three allocators into site macros */
 #endif
+/* Put before an allocation that does not go through weft__malloc (an
+ * mmap): nonzero when a fault-injection build fails it (fault.h). */
+#ifndef weft__fault_point
+#    define weft__fault_point() 0
+#endif
 
 /* thread.c: pool workers join the registry behind weft_threads_*(), on
  * their own thread, at start and before they return. */

@@ -989,21 +989,29 @@ weft_map_get_with(weft_map_t *map, const void *key, size_t klen,
 
 enum put_mode { PUT_ANY, PUT_IF_ABSENT, PUT_IF_PRESENT };
 
-/* put_if_absent: one cds_lfht_add_unique, nothing to replace. */
+/* put_if_absent: one cds_lfht_add_unique, nothing to replace. A lookup
+ * first, in the same read section, answers a present key without building
+ * a node: it sees the linked nodes that add_unique would (DEAD ones too),
+ * so the result is the one add_unique would give at that instant. */
 static int
 put_absent(weft_map_t *map, const struct probe *p, unsigned long hash,
            const void *val, size_t vlen)
 {
+    struct cds_lfht_iter iter;
     struct cds_lfht_node *old;
-    struct bnode *b = bnode_new(p->key, p->klen, val, vlen);
-    int rc;
+    struct bnode *b;
+    int rc = weft__rcu_read_enter();
 
-    if (b == NULL)
-        return -ENOMEM;
-    rc = weft__rcu_read_enter();
-    if (rc != 0) {
-        bnode_free(b);
+    if (rc != 0)
         return rc;
+    if (lookup(map, p, hash, &iter) != NULL) {
+        weft__rcu_read_exit();
+        return WEFT_EEXIST;
+    }
+    b = bnode_new(p->key, p->klen, val, vlen);
+    if (b == NULL) {
+        weft__rcu_read_exit();
+        return -ENOMEM;
     }
     /* [M1] the node is complete. */
     WEFT_HB_RELEASE(b);

@@ -583,7 +583,10 @@ weft_pool_create(const struct weft_pool_opts *opts, weft_pool_t **out)
         w->dq.exec = weft__task_exec; /* for the inline spawn */
     }
     if (rc != 0) {
-        pool_free(pool, i > 0 ? i - 1 : 0);
+        /* Workers [0, i) were touched: the last one failed in its deque
+         * (nothing held) or in its typed deque (its deque held). The fini
+         * functions skip what the memset left zero, so free all i. */
+        pool_free(pool, i);
         return rc;
     }
     /* relaxed: published to the workers by pthread_create. */

@@ -35,6 +35,7 @@ enum weft__stat {
     WEFT_ST_CANCELLED,
     WEFT_ST_NS_STEALING,
     WEFT_ST_NS_IDLE,
+    WEFT_ST_TYPED_OVERFLOW,
     WEFT_ST_COUNT
 };
 

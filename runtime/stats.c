@@ -44,6 +44,7 @@ read_worker(struct weft__worker *w, uint64_t now, struct weft_worker_stats *o)
     o->cancelled = c[WEFT_ST_CANCELLED];
     o->ns_stealing = c[WEFT_ST_NS_STEALING];
     o->ns_idle = c[WEFT_ST_NS_IDLE];
+    o->typed_overflows = c[WEFT_ST_TYPED_OVERFLOW];
     alive = start != 0 && now > start ? now - start : 0;
     busy = o->ns_stealing + o->ns_idle;
     o->ns_running = alive > busy ? alive - busy : 0;
@@ -116,6 +117,7 @@ static const struct field fields[] = {
     T(ns_running, "Time running tasks."),
     T(ns_stealing, "Time searching other workers and lanes."),
     T(ns_idle, "Time spinning or parked with nothing found."),
+    F(typed_overflows, "Typed spawns run at once: the typed deque was full."),
 };
 #undef F
 #undef T

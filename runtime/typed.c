@@ -40,13 +40,21 @@
  * Off the workers, a thread's typed spawns go to a stack of its own
  * (local_*, thread-local, never shared): its sync runs them there, so a
  * typed task's body is also correct as a plain call anywhere.
+ * Overflow (ovf_*, thread-local, never shared): a spawn that finds the
+ * thread's deque or stack full (WEFT_TYPED_DEPTH outstanding) takes a slot
+ * of the thread's overflow stack (malloc'ed chunks) and runs the task at
+ * once, in weft_typed_spawn_commit(); the result waits in that slot. Syncs
+ * pair with spawns in LIFO order, and nothing leaves the full deque while
+ * the overflow stack is not empty, so each sync pops the overflow stack
+ * first (WEFT_TYPED_DONE). While it is not empty a worker keeps
+ * WEFT_ALERT_TYPED_OVF set in its own alert word (relaxed RMWs: only this
+ * thread acts on the bit), which sends the inline sync to the slow path;
+ * the inline spawn goes there anyway (head == tt_lim == tt_end).
  */
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 
 #include <weft/typed.h>
@@ -119,20 +127,112 @@ typed_map(void)
     /* One guard slot below the base: a sync with nothing spawned computes
      * base - 1 and must still point into the mapping. Anonymous memory is
      * zero (thief NULL, state 0) and committed only where touched. */
-    void *mem = mmap(NULL, TYPED_MAP_LEN, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *mem;
 
+    if (weft__fault_point())
+        return NULL;
+    mem = mmap(NULL, TYPED_MAP_LEN, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return mem == MAP_FAILED ? NULL : (struct weft__tslot *)mem + 1;
 }
 
+/* The overflow stack: chunks of slots, linked both ways; ovf_cur holds
+ * the newest slot (ovf_n slots of it are used) and at most one chunk above
+ * it is kept as a spare. The first chunk lives until the thread exits. */
+#define OVF_CHUNK 1024u
+struct ovf_chunk {
+    struct ovf_chunk *prev, *next;
+    struct weft__tslot slot[OVF_CHUNK];
+};
+static __thread struct ovf_chunk *ovf_cur;
+static __thread unsigned ovf_n;
+static __thread size_t ovf_depth;                /* slots in use */
+static __thread struct weft_typed_slot *ovf_new; /* reserved, not run yet */
+static pthread_key_t ovf_key;
+static pthread_once_t ovf_once = PTHREAD_ONCE_INIT;
+static int ovf_key_rc;
+
 static void
-overflow(void)
+ovf_free(void *first)
 {
-    fprintf(stderr,
-            "weft: more than %u typed spawns outstanding on one thread "
-            "(weft/typed.h WEFT_TYPED_DEPTH)\n",
-            WEFT_TYPED_DEPTH);
-    abort();
+    struct ovf_chunk *c = first;
+
+    while (c != NULL) {
+        struct ovf_chunk *next = c->next;
+        weft__free(c);
+        c = next;
+    }
+}
+
+static void
+ovf_key_init(void)
+{
+    ovf_key_rc = pthread_key_create(&ovf_key, ovf_free);
+}
+
+/* A slot of the overflow stack for a spawn that found the deque full (self
+ * NULL: off the workers), or NULL when no chunk can be allocated (nothing
+ * changed then). */
+static struct weft_typed_slot *
+ovf_push(struct weft__worker *self)
+{
+    struct ovf_chunk *c = ovf_cur;
+
+    if (c == NULL || ovf_n == OVF_CHUNK) {
+        struct ovf_chunk *n = c != NULL ? c->next : NULL;
+        if (n == NULL) {
+            if (c == NULL) {
+                pthread_once(&ovf_once, ovf_key_init);
+                if (ovf_key_rc != 0)
+                    return NULL;
+            }
+            n = (struct ovf_chunk *)weft__malloc(sizeof(*n));
+            if (n == NULL)
+                return NULL;
+            n->prev = c;
+            n->next = NULL;
+            if (c == NULL && pthread_setspecific(ovf_key, n) != 0) {
+                weft__free(n);
+                return NULL;
+            }
+            if (c != NULL)
+                c->next = n;
+        }
+        ovf_cur = c = n;
+        ovf_n = 0;
+    }
+    if (ovf_depth++ == 0 && self != NULL)
+        /* relaxed: only this thread acts on the bit (protocol block). */
+        atomic_fetch_or_explicit(&self->dq.alert, WEFT_ALERT_TYPED_OVF,
+                                 memory_order_relaxed);
+    ovf_new = (struct weft_typed_slot *)(void *)&c->slot[ovf_n++];
+    return ovf_new;
+}
+
+/* The newest overflow slot (ovf_depth > 0), popped; it stays readable
+ * until the thread's next typed spawn. */
+static struct weft_typed_slot *
+ovf_pop(struct weft__worker *self)
+{
+    struct ovf_chunk *c = ovf_cur;
+    struct weft__tslot *s = &c->slot[--ovf_n];
+
+    if (ovf_n == 0 && c->prev != NULL) {
+        /* Back to the chunk below; c stays as the spare, the one above
+         * it goes (s is in c). */
+        if (c->next != NULL) {
+            weft__free(c->next);
+            c->next = NULL;
+        }
+        ovf_cur = c->prev;
+        ovf_n = OVF_CHUNK;
+    }
+    if (--ovf_depth == 0 && self != NULL)
+        /* relaxed: as in ovf_push(). */
+        atomic_fetch_and_explicit(&self->dq.alert,
+                                  ~(uint64_t)WEFT_ALERT_TYPED_OVF,
+                                  memory_order_relaxed);
+    return (struct weft_typed_slot *)(void *)s;
 }
 
 static struct weft_typed_slot *
@@ -150,7 +250,7 @@ local_reserve(void)
         local_base = local_head = b;
     }
     if (local_head >= local_base + WEFT_TYPED_DEPTH)
-        overflow();
+        return ovf_push(NULL);
     return (struct weft_typed_slot *)(void *)local_head++;
 }
 
@@ -311,6 +411,7 @@ WEFT_API struct weft_typed_slot *
 weft_typed_spawn_reserve(void)
 {
     struct weft__worker *self = weft__self;
+    struct weft_typed_slot *ps;
     struct weft__deque *dq;
     struct weft__tslot *s;
 
@@ -332,10 +433,18 @@ weft_typed_spawn_reserve(void)
         self->tt_allstolen = false;
         self->tt_share = true; /* thieves are about (Lace does so too) */
     }
-    if (weft_unlikely(dq->tt_head >= self->tt_end))
-        overflow();
-    dq->tt_lim = self->tt_end;
-    s = dq->tt_head++;
+    if (weft_unlikely(dq->tt_head >= self->tt_end)) {
+        /* Full: an overflow slot (commit runs the task at once); tt_lim
+         * stays at tt_end, so every spawn comes here meanwhile. */
+        ps = ovf_push(self);
+        if (ps == NULL)
+            return NULL;
+        weft__stat_add(&self->stats, WEFT_ST_TYPED_OVERFLOW, 1);
+    } else {
+        dq->tt_lim = self->tt_end;
+        s = dq->tt_head++;
+        ps = (struct weft_typed_slot *)(void *)s;
+    }
 #if WEFT_STATS
     /* relaxed (both): one writer; readers only need untorn values. */
     atomic_store_explicit(
@@ -343,7 +452,34 @@ weft_typed_spawn_reserve(void)
         atomic_load_explicit(&dq->spawned, memory_order_relaxed) + 1,
         memory_order_relaxed);
 #endif
-    return (struct weft_typed_slot *)(void *)s;
+    return ps;
+}
+
+/* A spawn that overflowed: run the task now, in the spawner's context
+ * (the one it would have captured); its result stays in slot ps for the
+ * matching sync. First answer thieves, as any spawn does. */
+static void
+ovf_run(struct weft__worker *self, struct weft_typed_slot *ps)
+{
+    uint64_t a;
+
+    ovf_new = NULL;
+    if (self != NULL) {
+        weft__trace(&self->trace, WEFT_EV_SPAWN, 0, (uintptr_t)ps);
+        /* relaxed: hints, as in weft_typed_spawn_commit(). */
+        a = atomic_load_explicit(&self->dq.alert, memory_order_relaxed);
+        if (a & WEFT_ALERT_SPLIT)
+            weft__typed_grow(self);
+        if (a & WEFT_ALERT_WAKE) {
+            weft__typed_publish_all(self);
+            weft__maybe_wake(self->pool);
+            weft__alert_wake_check(self);
+        }
+        weft__trace(&self->trace, WEFT_EV_TASK_START, 0, (uintptr_t)ps);
+    }
+    ps->wrap(ps);
+    if (self != NULL)
+        weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)ps);
 }
 
 WEFT_API void
@@ -355,7 +491,13 @@ weft_typed_spawn_commit(struct weft_typed_slot *ps)
     bool share;
     uint64_t a;
 
-    if (self == NULL || s == NULL)
+    if (s == NULL)
+        return;
+    if (weft_unlikely(ps == ovf_new)) {
+        ovf_run(self, ps);
+        return;
+    }
+    if (self == NULL)
         return; /* off a worker: nothing to publish */
     share = self->tt_share;
     self->tt_share = false;
@@ -491,6 +633,11 @@ weft_typed_sync_slow(struct weft_typed_slot **ps, uintptr_t save[3])
 
     if (ps == NULL)
         return WEFT_TYPED_NONE;
+    if (weft_unlikely(ovf_depth != 0)) {
+        /* The newest spawn overflowed: it ran, its result is here. */
+        *ps = ovf_pop(self);
+        return WEFT_TYPED_DONE;
+    }
     if (self == NULL) {
         /* Off a worker: the thread's own newest slot, run here. */
         if (local_head == NULL || local_head == local_base)

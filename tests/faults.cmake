@@ -23,7 +23,7 @@ target_compile_options(test_alloc_faults PRIVATE ${WEFT_WARNINGS}
                        -Wno-missing-prototypes)
 target_link_libraries(test_alloc_faults PRIVATE weft_fault Threads::Threads)
 add_test(NAME test_alloc_faults COMMAND test_alloc_faults)
-# 234 child processes: about 16 s of CPU under tsan or asan, but 230 s of
+# About 250 child processes: about 16 s of CPU under tsan or asan, but 230 s of
 # wall time on a loaded 2-core box, close to the presets' 300 s timeout.
 set_tests_properties(test_alloc_faults PROPERTIES LABELS "unit;faults"
                      TIMEOUT 600)

@@ -76,6 +76,9 @@ struct weft_worker_stats {
     uint64_t ns_running;
     uint64_t ns_stealing;
     uint64_t ns_idle;
+    /* Typed spawns (weft/typed.h) made while this worker already had
+     * WEFT_TYPED_DEPTH outstanding: each ran at once, in the spawn. */
+    uint64_t typed_overflows;
 };
 
 struct weft_pool_stats {

@@ -44,7 +44,22 @@
  * Trace events, contexts (captured at spawn, as weft_spawn() does),
  * statistics (spawned, stolen) and idle-worker wake-ups work as for
  * weft_spawn(); the weft_task_t API and this one can be mixed freely in
- * one task.
+ * one task. The pool's WEFT_STEAL_HALF and WEFT_ORDER_FIFO policies do
+ * not apply to typed tasks: a thief takes one typed slot at a time (the
+ * oldest shared one), and the owner runs its typed tasks only at their
+ * syncs, newest first (fork-join); the victim policy does apply.
+ *
+ * Depth: a thread's typed deque (or, off the workers, its stack) holds
+ * WEFT_TYPED_DEPTH outstanding spawns. A spawn past that runs the task at
+ * once, on the calling thread, as a plain call inside NAME_spawn() (in the
+ * caller's context; not stealable), and keeps its result for the matching
+ * NAME_sync(), which returns it (syncs still pair with spawns in LIFO
+ * order). The results wait in chunks allocated on the way (64 KiB per
+ * 1024 spawns; the thread keeps at most one spare chunk above those in
+ * use, and its first until it exits). Each such spawn is counted in
+ * weft_worker_stats.typed_overflows. The fast paths are unchanged: while
+ * a worker has spawns past the depth outstanding, its syncs take the slow
+ * path (an alert bit).
  *
  * Thread safety: NAME_spawn()/NAME_sync() act on the calling thread's own
  * typed deque: each sync on the thread that spawned, typed syncs in the
@@ -55,7 +70,10 @@
  * the tasks can be stolen; off the workers a thread has a stack of its own
  * and its syncs run them in place (so the body is a correct plain call
  * anywhere). NAME_spawn() returns 0, or -ENOMEM when a thread off the
- * workers cannot map that stack; NAME_sync() with no spawn outstanding
+ * workers cannot map that stack, or when a spawn past WEFT_TYPED_DEPTH
+ * cannot allocate a chunk for its result (the task did not run and
+ * nothing is outstanding for it: do not sync it; the thread's typed
+ * tasks stay usable); NAME_sync() with no spawn outstanding
  * returns a zero RTYPE. NAME_run() from any thread: 0 or weft_pool_run()'s
  * error codes (-EINVAL for a NULL pool).
  */
@@ -75,8 +93,9 @@ extern "C" {
 #if defined(WEFT_HAVE_INLINE_TASKS)
 #    define WEFT_HAVE_TYPED_TASKS 1
 
-/* The most typed spawns one worker may have outstanding (nested, not yet
- * synced); one more aborts the process, as a C stack overflow would. */
+/* The typed spawns one thread's deque (or stack, off the workers) holds
+ * outstanding (not yet synced); each spawn past it runs at once and keeps
+ * its result for its sync (see "Depth" above). */
 #    define WEFT_TYPED_DEPTH 32768u
 
 /*
@@ -98,8 +117,11 @@ struct weft_typed_slot {
  * weft_typed_spawn_reserve() - the slow path of NAME_spawn(): a slot to
  * fill, then weft_typed_spawn_commit(). Off a worker, a slot of the
  * thread's own stack of typed slots (its sync runs the task there).
- * Return: the slot; NULL only when a thread off the workers cannot map
- * its stack (NAME_spawn() then returns -ENOMEM and queues nothing).
+ * Past WEFT_TYPED_DEPTH, a slot of the thread's overflow stack (commit
+ * then runs the task at once, its result kept in the slot).
+ * Return: the slot; NULL when a thread off the workers cannot map its
+ * stack, or no overflow chunk can be allocated (NAME_spawn() then returns
+ * -ENOMEM and queues nothing).
  * Thread safety: the calling thread's own deque only.
  * Context: only from the WEFT_TASK_n macros.
  */
@@ -107,7 +129,8 @@ WEFT_API struct weft_typed_slot *weft_typed_spawn_reserve(void);
 
 /*
  * weft_typed_spawn_commit() - finish a spawn whose slot the macros filled
- * (trace, context capture, publication to thieves, wake-ups).
+ * (trace, context capture, publication to thieves, wake-ups); for an
+ * overflow slot, run the task now.
  * Return: nothing. Thread safety: as weft_typed_spawn_reserve().
  * Context: only from the WEFT_TASK_n macros.
  */
@@ -117,14 +140,17 @@ WEFT_API void weft_typed_spawn_commit(struct weft_typed_slot *s);
 enum weft_typed_how {
     WEFT_TYPED_RUN = 0,      /* popped: run it here */
     WEFT_TYPED_RUN_HOOK = 1, /* popped: run it, then weft_typed_ran() */
-    WEFT_TYPED_DONE = 2,     /* a thief ran it: the result is in the slot */
+    WEFT_TYPED_DONE = 2,     /* it ran (a thief, or at an overflowing
+                                spawn): the result is in the slot */
     WEFT_TYPED_NONE = 3      /* nothing to sync (not a worker, no spawn) */
 };
 
 /*
  * weft_typed_sync_slow() - the slow path of NAME_sync() for *s (the
  * worker's newest slot): moves the split, waits for a thief, handles the
- * alert word; off a worker, *s becomes the thread's own newest slot.
+ * alert word; off a worker, *s becomes the thread's own newest slot; if
+ * the newest spawn overflowed (WEFT_TYPED_DEPTH), *s becomes its overflow
+ * slot, which holds the result (WEFT_TYPED_DONE).
  * save is scratch for weft_typed_ran() (the slot may be reused by the
  * task's own spawns before that: everything needed is kept in save).
  * Return: an enum weft_typed_how. Thread safety: the calling worker only.

@@ -3,6 +3,7 @@
  * the calls off a worker, statistics, contexts, and mixing with
  * weft_spawn()/weft_sync(). */
 #include <check.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <weft.h>
 
@@ -241,6 +242,95 @@ mixed_fn(void *arg, void **res)
     return 0;
 }
 
+/* Deeper than the typed deque: NODE_N nodes outstanding at once, each a
+ * small tree of its own (three nested spawns), synced in reverse. The
+ * spawns past WEFT_TYPED_DEPTH (and those their tasks make) run at once
+ * and their syncs return the results kept for them. */
+#define NODE_N 100000
+WEFT_TASK_2(long, node, long, i, int, d)
+{
+    long a, b;
+
+    if (d == 0)
+        return i;
+    if (node_spawn(i * 2, d - 1) != 0)
+        return -1;
+    b = node(i * 2 + 1, d - 1);
+    a = node_sync();
+    return a + b;
+}
+
+/* Returns how many results were wrong (or spawns failed). */
+WEFT_TASK_1(long, many_nodes, long, n)
+{
+    long bad = 0;
+
+    for (long i = 0; i < n; i++)
+        if (node_spawn(i, 2) != 0)
+            return -1;
+    for (long i = n - 1; i >= 0; i--)
+        bad += node_sync() != 16 * i + 6; /* leaves 4i .. 4i + 3 */
+    return bad;
+}
+
+START_TEST(deeper_than_the_deque)
+{
+    unsigned workers = (unsigned)_i;
+    weft_pool_t *p = make_pool(workers);
+    struct weft_pool_stats before = {0}, after = {0};
+    const uint64_t over = NODE_N - WEFT_TYPED_DEPTH;
+    long bad = -1;
+
+    ck_assert(NODE_N > WEFT_TYPED_DEPTH);
+    ck_assert_int_eq(weft_pool_stats(p, &before), 0);
+    ck_assert_int_eq(many_nodes_run(p, NODE_N, &bad), 0);
+    ck_assert_int_eq(bad, 0);
+    ck_assert_int_eq(weft_pool_stats(p, &after), 0);
+    ck_assert_uint_eq(after.total.tasks_spawned - before.total.tasks_spawned,
+                      4 * (uint64_t)NODE_N);
+    if (workers == 1)
+        /* Each overflowed node and its three nested spawns; and one
+         * more: when the node in the deque's last slot is synced (run
+         * in place, the slot free again), its child takes that slot and
+         * its grandchild finds the deque full. */
+        ck_assert_uint_eq(after.total.typed_overflows -
+                              before.total.typed_overflows,
+                          4 * over + 1);
+    else
+        /* Thieves take old slots; the owner's head stays at the top. */
+        ck_assert_uint_ge(
+            after.total.typed_overflows - before.total.typed_overflows, over);
+    /* The worker is still fine afterwards. */
+    ck_assert_int_eq(many_nodes_run(p, 1000, &bad), 0);
+    ck_assert_int_eq(bad, 0);
+    ck_assert_int_eq(weft_pool_destroy(p), 0);
+}
+END_TEST
+
+static void *
+many_nodes_thread(void *arg)
+{
+    return (void *)(intptr_t)many_nodes((long)(intptr_t)arg);
+}
+
+START_TEST(deeper_than_the_stack_off_a_worker)
+{
+    pthread_t th;
+    void *bad = (void *)1;
+
+    /* The calling thread (its own stack of slots), twice: the overflow
+     * chunks are reused; then a thread that exits (they are freed). */
+    ck_assert_int_eq(many_nodes(NODE_N), 0);
+    ck_assert_int_eq(many_nodes(NODE_N), 0);
+    ck_assert_int_eq(tfib_sync(), 0); /* nothing left outstanding */
+    ck_assert_int_eq(
+        pthread_create(&th, NULL, many_nodes_thread, (void *)(intptr_t)NODE_N),
+        0);
+    ck_assert_int_eq(pthread_join(th, &bad), 0);
+    ck_assert_ptr_eq(bad, NULL);
+}
+END_TEST
+
 START_TEST(mixed_with_weft_spawn)
 {
     weft_pool_t *p = make_pool(4);
@@ -268,6 +358,8 @@ typed_suite(void)
     tcase_add_test(tc, stats_count_typed_spawns);
     tcase_add_loop_test(tc, context_reaches_typed_tasks, 1, 5);
     tcase_add_test(tc, mixed_with_weft_spawn);
+    tcase_add_loop_test(tc, deeper_than_the_deque, 1, 3);
+    tcase_add_test(tc, deeper_than_the_stack_off_a_worker);
     suite_add_tcase(s, tc);
     return s;
 }
