@@ -35,10 +35,12 @@
  *      gets exactly once, run or not). Every change of the flags keeps
  *      them, and a final change keeps WAITERS and CBS too (readers mask
  *      F_STATE). The queue's exec drops its reference in the completion
- *      RMW itself ([F2], one locked RMW fewer per task) unless WAITERS or
- *      CBS is set: finish() then still touches f, so the reference is
- *      dropped after it. A fold that took the count to 0 frees f. A
- *      release that reads a count of 1 (acquire) frees f without a write.
+ *      RMW itself ([F2], a CAS: one locked RMW fewer per task) unless
+ *      WAITERS or CBS is set: finish() then still touches f, so it
+ *      completes with an add and drops the reference after finish(), as
+ *      it also does when that CAS fails (a bit or the count changed). A
+ *      fold that took the count to 0 frees f. A release that reads a
+ *      count of 1 (acquire) frees f without a write.
  */
 #include <limits.h>
 #include <sched.h>
@@ -145,18 +147,25 @@ run_callbacks(weft_future_t *f, struct cb_node *n)
     }
 }
 
-/* After the final state is in place: wake sleepers, run callbacks. */
+/* The captured context is no longer needed once f ran or was cancelled:
+ * drop it now, not when the last reference to f goes (futures may live
+ * long). Only the party that claimed f calls this. */
 static inline void
-finish(weft_future_t *f, uint64_t old)
+ctx_drop(weft_future_t *f)
 {
-    struct cb_node *n;
-
-    /* The captured context is no longer needed: drop it now, not when
-     * the last reference to f goes (futures may live long). */
     if (weft_unlikely(f->ctx != NULL)) {
         weft__ctx_unref(f->ctx);
         f->ctx = NULL;
     }
+}
+
+/* After the final state is in place (and ctx_drop()): wake sleepers, run
+ * callbacks. */
+static inline void
+finish_final(weft_future_t *f, uint64_t old)
+{
+    struct cb_node *n;
+
     if (weft_unlikely(old & F_WAITERS))
         weft__futex_wake(state_futex(f), INT_MAX);
     if (weft_likely(!(old & F_CBS)))
@@ -171,6 +180,14 @@ finish(weft_future_t *f, uint64_t old)
         else
             run_callbacks(f, n);
     }
+}
+
+/* After a cancel's or a held completion's final state: all of the above. */
+static inline void
+finish(weft_future_t *f, uint64_t old)
+{
+    ctx_drop(f);
+    finish_final(f, old);
 }
 
 /* [F1] claim a pending future: move it to `to`. Returns the old state
@@ -215,7 +232,7 @@ future_run(weft_future_t *f, struct weft__worker *self, bool drop)
 {
     struct weft__ctx_save saved;
     void *result = NULL;
-    uint64_t old, d;
+    uint64_t old;
 
     if (self != NULL) {
         /* [F4] read only under a non-NULL runner: no default needed. */
@@ -231,37 +248,41 @@ future_run(weft_future_t *f, struct weft__worker *self, bool drop)
     f->result = result;
     if (self != NULL)
         weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)f);
-    /* The context is no longer needed (finish() would drop it): drop it
-     * before the RMW below, after which f may be gone. */
-    if (weft_unlikely(f->ctx != NULL)) {
-        weft__ctx_unref(f->ctx);
-        f->ctx = NULL;
-    }
+    /* Before the RMW below, after which f may be gone. */
+    ctx_drop(f);
     WEFT_CHAOS_POINT();
-    /* relaxed: the CAS below validates it. */
-    old = atomic_load_explicit(&f->state, memory_order_relaxed);
-    do {
-        /* RUNNING -> DONE in the state field, the other bits kept; [F6]
-         * and the queue's reference when finish() has nothing to do. */
-        d = F_DONE - F_RUNNING;
-        if (drop && !(old & (F_WAITERS | F_CBS)))
-            d -= F_REF;
-        /* [F2] acq_rel: rc/result before DONE; reads WAITERS; [F6] the
-         * release half of the reference drop. Relaxed on failure: retried.
+    if (drop) {
+        /* relaxed: the CAS below validates it. */
+        old = atomic_load_explicit(&f->state, memory_order_relaxed);
+        /* [F6] RUNNING -> DONE and the queue's reference at once, when
+         * finish() has nothing to do; [F2] acq_rel: rc/result before
+         * DONE, and the release half of the reference drop. Relaxed on
+         * failure: a bit or the count changed, take the path below.
          * MUTANT 42: relaxed; a waiter may read rc/result before they
-         * land. */
-    } while (!atomic_compare_exchange_weak_explicit(
-        &f->state, &old, old + d,
-        WEFT_MUTANT(42) ? memory_order_relaxed : memory_order_acq_rel,
-        memory_order_relaxed));
-    if (drop && !(old & (F_WAITERS | F_CBS))) {
-        /* [F6] our reference went with DONE: no one else holds one, free
-         * f; else we must not touch f again. */
-        if (F_COUNT(old) == 1)
-            future_free(f);
-        return true;
+         * land (here and below). */
+        if (!(old & (F_WAITERS | F_CBS)) &&
+            (WEFT_MUTANT(42)
+                 ? atomic_compare_exchange_strong_explicit(
+                       &f->state, &old, old + (F_DONE - F_RUNNING) - F_REF,
+                       memory_order_relaxed, memory_order_relaxed)
+                 : atomic_compare_exchange_strong_explicit(
+                       &f->state, &old, old + (F_DONE - F_RUNNING) - F_REF,
+                       memory_order_acq_rel, memory_order_relaxed))) {
+            /* The count was ours alone: free f; else never touch it. */
+            if (F_COUNT(old) == 1)
+                future_free(f);
+            return true;
+        }
     }
-    finish(f, old);
+    /* [F2] acq_rel: rc/result before DONE (RUNNING + 1, the other bits
+     * kept, [F6]); reads WAITERS. */
+    if (WEFT_MUTANT(42))
+        old = atomic_fetch_add_explicit(&f->state, F_DONE - F_RUNNING,
+                                        memory_order_relaxed);
+    else
+        old = atomic_fetch_add_explicit(&f->state, F_DONE - F_RUNNING,
+                                        memory_order_acq_rel);
+    finish_final(f, old);
     return false;
 }
 
