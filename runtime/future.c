@@ -67,9 +67,9 @@ enum {
     F_CBS = 16,                /* [F3] a callback may be on the stack */
     F_KEEP = F_WAITERS | F_CBS /* what a change short of final keeps */
 };
-#define F_REF   ((uint64_t)1 << 32) /* [F6] one reference */
-#define F_REFS  (~(uint64_t)0 << 32) /* [F6] the count's bits */
-#define F_NONE  UINT64_MAX           /* claim(): not pending */
+#define F_REF      ((uint64_t)1 << 32)  /* [F6] one reference */
+#define F_REFS     (~(uint64_t)0 << 32) /* [F6] the count's bits */
+#define F_NONE     UINT64_MAX           /* claim(): not pending */
 #define F_COUNT(s) ((uint32_t)((s) >> 32))
 
 /* Heap nodes from weft_future_on_done() and caller-owned ones from
@@ -90,7 +90,7 @@ struct weft_future {
         void *arg;
         int rc;
     };
-    _Atomic uint64_t state; /* flags | references [F6] */
+    _Atomic uint64_t state;                /* flags | references [F6] */
     _Atomic(struct weft__worker *) runner; /* [F4] */
     int64_t base;
     _Atomic(struct cb_node *) cbs; /* [F3] */
@@ -201,8 +201,8 @@ claim(weft_future_t *f, uint32_t to)
     /* [F6] every claim keeps the references.
      * MUTANT 43: [F3] the claim keeps WAITERS only: a callback announced
      * while the future was pending is never run. */
-    const uint64_t keep = F_REFS | (WEFT_MUTANT(43) ? (uint64_t)F_WAITERS
-                                                     : (uint64_t)F_KEEP);
+    const uint64_t keep =
+        F_REFS | (WEFT_MUTANT(43) ? (uint64_t)F_WAITERS : (uint64_t)F_KEEP);
 
     while ((s & F_STATE) == F_PENDING) {
         WEFT_CHAOS_POINT();
@@ -323,7 +323,7 @@ future_exec(struct weft__job *job, struct weft__worker *self)
                                            memory_order_relaxed)))
         exec_cancelled(f, self);
     else if (claim(f, F_RUNNING) != F_NONE && future_run(f, self, true))
-        return; /* [F6] the completion dropped the queue's reference */
+        return;      /* [F6] the completion dropped the queue's reference */
     future_unref(f); /* the queue's reference */
 }
 

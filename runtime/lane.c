@@ -373,8 +373,9 @@ weft__lanes_quiesce(struct weft_pool *pool)
 /*
  * Take up to LANE_TAKE jobs from our own ring at once, with one CAS on its
  * consumer index (ring.h): their cache lines are fetched in parallel
- * (prefetch) instead of one cross-core miss per job. The first is returned to run now; the rest go on our deque newest
- * first, so we pop them in submission order and thieves take the newest.
+ * (prefetch) instead of one cross-core miss per job. The first is returned to
+ * run now; the rest go on our deque newest first, so we pop them in submission
+ * order and thieves take the newest.
  */
 static struct weft__job *
 take_batch(struct weft__worker *self, struct weft__ring *ring)
