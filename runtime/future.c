@@ -9,9 +9,11 @@
  * [F1] claim: CAS PENDING -> RUNNING (or CANCELLED) picks the one party
  *      that runs or cancels: the queue's exec, a waiter running it inline,
  *      or weft_future_cancel(). Every task therefore ends exactly once.
- * [F2] completion: result and rc written, then exchange to DONE (acq_rel);
- *      readers acquire-load the state, so the task's writes happen-before
- *      weft_future_result() returns. If WAITERS was set, wake them all.
+ * [F2] completion: result and rc written, then an RMW of the state field
+ *      RUNNING -> DONE (acq_rel; a CAS, or an add of 1, keeping the other
+ *      bits); readers acquire-load the state, so the task's writes
+ *      happen-before weft_future_result() returns. If WAITERS was set,
+ *      wake them all.
  * [F3] callbacks: a Treiber stack. A pusher first sets CBS in state with a
  *      CAS that fails once the state is final (it then runs the callback
  *      itself); push is a release CAS. The final state change returns the
@@ -27,8 +29,18 @@
  *      queue; only a cancel (or its holder) may claim it. Enqueueing
  *      clears HELD before the job is pushed, so whoever then takes it,
  *      queue or waiter, may claim it as usual.
- * References: the submitter's and the queue's (dropped by exec, which every
- * queued job gets exactly once, run or not).
+ * [F6] references live in the state word too, in its high half (F_REF
+ *      each; the low half is the flags and the futex word): the
+ *      submitter's and the queue's (dropped by exec, which every queued job
+ *      gets exactly once, run or not). Every change of the flags keeps
+ *      them, and a final change keeps WAITERS and CBS too (readers mask
+ *      F_STATE). The queue's exec drops its reference in the completion
+ *      RMW itself ([F2], a CAS: one locked RMW fewer per task) unless
+ *      WAITERS or CBS is set: finish() then still touches f, so it
+ *      completes with an add and drops the reference after finish(), as
+ *      it also does when that CAS fails (a bit or the count changed). A
+ *      fold that took the count to 0 frees f. A release that reads a
+ *      count of 1 (acquire) frees f without a write.
  */
 #include <limits.h>
 #include <sched.h>
@@ -55,6 +67,10 @@ enum {
     F_CBS = 16,                /* [F3] a callback may be on the stack */
     F_KEEP = F_WAITERS | F_CBS /* what a change short of final keeps */
 };
+#define F_REF      ((uint64_t)1 << 32)  /* [F6] one reference */
+#define F_REFS     (~(uint64_t)0 << 32) /* [F6] the count's bits */
+#define F_NONE     UINT64_MAX           /* claim(): not pending */
+#define F_COUNT(s) ((uint32_t)((s) >> 32))
 
 /* Heap nodes from weft_future_on_done() and caller-owned ones from
  * weft__future_on_done_node() (future_int.h) share one layout. */
@@ -74,8 +90,7 @@ struct weft_future {
         void *arg;
         int rc;
     };
-    _Atomic uint32_t state;
-    _Atomic uint32_t refs;
+    _Atomic uint64_t state;                /* flags | references [F6] */
     _Atomic(struct weft__worker *) runner; /* [F4] */
     int64_t base;
     _Atomic(struct cb_node *) cbs; /* [F3] */
@@ -84,6 +99,17 @@ struct weft_future {
 
 _Static_assert(sizeof(struct weft_future) == WEFT_FCACHE_OBJ,
                "a future is one line, the cache's object size");
+
+/* [F6] the futex word: the flags half of the state word. */
+static inline _Atomic uint32_t *
+state_futex(weft_future_t *f)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (_Atomic uint32_t *)(void *)((char *)&f->state + 4);
+#else
+    return (_Atomic uint32_t *)(void *)&f->state;
+#endif
+}
 
 /* Future objects come from per-thread caches over chunks (fcache.c). */
 static inline weft_future_t *
@@ -121,20 +147,27 @@ run_callbacks(weft_future_t *f, struct cb_node *n)
     }
 }
 
-/* After the final state is in place: wake sleepers, run callbacks. */
+/* The captured context is no longer needed once f ran or was cancelled:
+ * drop it now, not when the last reference to f goes (futures may live
+ * long). Only the party that claimed f calls this. */
 static inline void
-finish(weft_future_t *f, uint32_t old)
+ctx_drop(weft_future_t *f)
 {
-    struct cb_node *n;
-
-    /* The captured context is no longer needed: drop it now, not when
-     * the last reference to f goes (futures may live long). */
     if (weft_unlikely(f->ctx != NULL)) {
         weft__ctx_unref(f->ctx);
         f->ctx = NULL;
     }
+}
+
+/* After the final state is in place (and ctx_drop()): wake sleepers, run
+ * callbacks. */
+static inline void
+finish_final(weft_future_t *f, uint64_t old)
+{
+    struct cb_node *n;
+
     if (weft_unlikely(old & F_WAITERS))
-        weft__futex_wake(&f->state, INT_MAX);
+        weft__futex_wake(state_futex(f), INT_MAX);
     if (weft_likely(!(old & F_CBS)))
         return; /* [F3] no pusher came before the final state */
     /* [F3] acq_rel: takes every pushed node; later pushes see CLOSED. */
@@ -149,17 +182,27 @@ finish(weft_future_t *f, uint32_t old)
     }
 }
 
+/* After a cancel's or a held completion's final state: all of the above. */
+static inline void
+finish(weft_future_t *f, uint64_t old)
+{
+    ctx_drop(f);
+    finish_final(f, old);
+}
+
 /* [F1] claim a pending future: move it to `to`. Returns the old state
- * (with its WAITERS bit) on success, UINT32_MAX if it was not pending. */
-static uint32_t
+ * (with its WAITERS bit) on success, F_NONE if it was not pending. */
+static uint64_t
 claim(weft_future_t *f, uint32_t to)
 {
     /* relaxed: the CAS below validates it. */
-    uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
+    uint64_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
 
-    /* MUTANT 43: [F3] the claim keeps WAITERS only: a callback announced
+    /* [F6] every claim keeps the references.
+     * MUTANT 43: [F3] the claim keeps WAITERS only: a callback announced
      * while the future was pending is never run. */
-    const uint32_t keep = WEFT_MUTANT(43) ? (uint32_t)F_WAITERS : F_KEEP;
+    const uint64_t keep =
+        F_REFS | (WEFT_MUTANT(43) ? (uint64_t)F_WAITERS : (uint64_t)F_KEEP);
 
     while ((s & F_STATE) == F_PENDING) {
         WEFT_CHAOS_POINT();
@@ -179,15 +222,17 @@ claim(weft_future_t *f, uint32_t to)
                 memory_order_relaxed))
             return s;
     }
-    return UINT32_MAX;
+    return F_NONE;
 }
 
-static inline __attribute__((always_inline)) void
-future_run(weft_future_t *f, struct weft__worker *self)
+/* Run a claimed f and complete it. drop: also drop the queue's reference
+ * ([F6]); returns true if that was done (f may be gone then). */
+static inline __attribute__((always_inline)) bool
+future_run(weft_future_t *f, struct weft__worker *self, bool drop)
 {
     struct weft__ctx_save saved;
     void *result = NULL;
-    uint32_t old;
+    uint64_t old;
 
     if (self != NULL) {
         /* [F4] read only under a non-NULL runner: no default needed. */
@@ -203,14 +248,42 @@ future_run(weft_future_t *f, struct weft__worker *self)
     f->result = result;
     if (self != NULL)
         weft__trace(&self->trace, WEFT_EV_TASK_END, 0, (uintptr_t)f);
+    /* Before the RMW below, after which f may be gone. */
+    ctx_drop(f);
     WEFT_CHAOS_POINT();
-    /* [F2] acq_rel: rc/result before DONE; reads WAITERS.
-     * MUTANT 42: relaxed; a waiter may read rc/result before they land. */
+    if (drop) {
+        /* relaxed: the CAS below validates it. */
+        old = atomic_load_explicit(&f->state, memory_order_relaxed);
+        /* [F6] RUNNING -> DONE and the queue's reference at once, when
+         * finish() has nothing to do; [F2] acq_rel: rc/result before
+         * DONE, and the release half of the reference drop. Relaxed on
+         * failure: a bit or the count changed, take the path below.
+         * MUTANT 42: relaxed; a waiter may read rc/result before they
+         * land (here and below). */
+        if (!(old & (F_WAITERS | F_CBS)) &&
+            (WEFT_MUTANT(42)
+                 ? atomic_compare_exchange_strong_explicit(
+                       &f->state, &old, old + (F_DONE - F_RUNNING) - F_REF,
+                       memory_order_relaxed, memory_order_relaxed)
+                 : atomic_compare_exchange_strong_explicit(
+                       &f->state, &old, old + (F_DONE - F_RUNNING) - F_REF,
+                       memory_order_acq_rel, memory_order_relaxed))) {
+            /* The count was ours alone: free f; else never touch it. */
+            if (F_COUNT(old) == 1)
+                future_free(f);
+            return true;
+        }
+    }
+    /* [F2] acq_rel: rc/result before DONE (RUNNING + 1, the other bits
+     * kept, [F6]); reads WAITERS. */
     if (WEFT_MUTANT(42))
-        old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_relaxed);
+        old = atomic_fetch_add_explicit(&f->state, F_DONE - F_RUNNING,
+                                        memory_order_relaxed);
     else
-        old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
-    finish(f, old);
+        old = atomic_fetch_add_explicit(&f->state, F_DONE - F_RUNNING,
+                                        memory_order_acq_rel);
+    finish_final(f, old);
+    return false;
 }
 
 /* The last reference frees f (weft_future_release() without the PLT). */
@@ -222,8 +295,9 @@ future_unref(weft_future_t *f)
      * completing core). acquire: pairs with the release part of the other
      * holders' decrements below. Else acq_rel: every use of f
      * happens-before the free by the last one. */
-    if (atomic_load_explicit(&f->refs, memory_order_acquire) == 1 ||
-        atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
+    if (F_COUNT(atomic_load_explicit(&f->state, memory_order_acquire)) == 1 ||
+        F_COUNT(atomic_fetch_sub_explicit(&f->state, F_REF,
+                                          memory_order_acq_rel)) == 1)
         future_free(f);
 }
 
@@ -231,9 +305,9 @@ future_unref(weft_future_t *f)
 static __attribute__((noinline)) void
 exec_cancelled(weft_future_t *f, struct weft__worker *self)
 {
-    uint32_t old = claim(f, F_CANCELLED);
+    uint64_t old = claim(f, F_CANCELLED);
 
-    if (old != UINT32_MAX) {
+    if (old != F_NONE) {
         weft__stat_add(&self->stats, WEFT_ST_CANCELLED, 1);
         finish(f, old);
     }
@@ -248,8 +322,8 @@ future_exec(struct weft__job *job, struct weft__worker *self)
     if (weft_unlikely(atomic_load_explicit(&self->pool->cancelling,
                                            memory_order_relaxed)))
         exec_cancelled(f, self);
-    else if (claim(f, F_RUNNING) != UINT32_MAX)
-        future_run(f, self);
+    else if (claim(f, F_RUNNING) != F_NONE && future_run(f, self, true))
+        return;      /* [F6] the completion dropped the queue's reference */
     future_unref(f); /* the queue's reference */
 }
 
@@ -257,9 +331,9 @@ void
 weft__future_job_cancel(struct weft__job *job)
 {
     weft_future_t *f = (weft_future_t *)job;
-    uint32_t old = claim(f, F_CANCELLED);
+    uint64_t old = claim(f, F_CANCELLED);
 
-    if (old != UINT32_MAX)
+    if (old != F_NONE)
         finish(f, old);
     future_unref(f); /* the queue's reference */
 }
@@ -277,8 +351,7 @@ future_new(weft_fn fn, void *arg, uint32_t state)
     f->fn = fn;
     f->arg = arg;
     /* relaxed: not shared yet; the queue push publishes f. */
-    atomic_store_explicit(&f->state, state, memory_order_relaxed);
-    atomic_store_explicit(&f->refs, 2, memory_order_relaxed);
+    atomic_store_explicit(&f->state, state | 2 * F_REF, memory_order_relaxed);
     atomic_store_explicit(&f->runner, NULL, memory_order_relaxed);
     atomic_store_explicit(&f->cbs, NULL, memory_order_relaxed);
     f->ctx = weft__ctx_capture();
@@ -347,7 +420,7 @@ static bool
 hold_again(weft_future_t *f)
 {
     /* relaxed: the CAS validates it. */
-    uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
+    uint64_t s = atomic_load_explicit(&f->state, memory_order_relaxed);
 
     while ((s & F_STATE) == F_PENDING)
         /* relaxed: f was never published to a queue; claims that see
@@ -362,12 +435,12 @@ hold_again(weft_future_t *f)
 int
 weft__future_enqueue(weft_future_t *f, weft_pool_t *pool)
 {
-    uint32_t old;
+    uint64_t old;
     int rc;
 
     /* [F5] relaxed: the push below publishes f to the queue; a waiter that
      * sees HELD clear claims with acquire ([F1]). */
-    atomic_fetch_and_explicit(&f->state, ~(uint32_t)F_HELD,
+    atomic_fetch_and_explicit(&f->state, ~(uint64_t)F_HELD,
                               memory_order_relaxed);
     rc = future_push(pool, f);
     if (rc == -ENOMEM) {
@@ -378,7 +451,7 @@ weft__future_enqueue(weft_future_t *f, weft_pool_t *pool)
     }
     if (rc != 0) {
         old = claim(f, F_CANCELLED);
-        if (old != UINT32_MAX)
+        if (old != F_NONE)
             finish(f, old);
         future_unref(f); /* the queue's reference */
     }
@@ -389,25 +462,28 @@ bool
 weft__future_complete_held(weft_future_t *f, int rc, void *result)
 {
     /* relaxed: the CAS below validates it. */
-    uint32_t s = atomic_load_explicit(&f->state, memory_order_relaxed), old;
+    uint64_t s = atomic_load_explicit(&f->state, memory_order_relaxed), old;
 
     do {
         if ((s & (F_STATE | F_HELD)) != (F_PENDING | F_HELD))
             return false; /* cancelled first */
-        /* [F1] acquire: as any claim; relaxed on failure: retried. */
+        /* [F1] acquire: as any claim; relaxed on failure: retried. [F6]
+         * the references kept. */
     } while (!atomic_compare_exchange_weak_explicit(
-        &f->state, &s, (s & F_KEEP) | F_RUNNING, memory_order_acquire,
-        memory_order_relaxed));
+        &f->state, &s, (s & (F_REFS | F_KEEP)) | F_RUNNING,
+        memory_order_acquire, memory_order_relaxed));
     f->rc = rc;
     f->result = result;
-    /* [F2] acq_rel: rc/result before DONE; reads WAITERS. */
-    old = atomic_exchange_explicit(&f->state, F_DONE, memory_order_acq_rel);
+    /* [F2] acq_rel: rc/result before DONE (RUNNING + 1; the other bits
+     * kept, [F6]); reads WAITERS. */
+    old = atomic_fetch_add_explicit(&f->state, F_DONE - F_RUNNING,
+                                    memory_order_acq_rel);
     finish(f, old);
     return true;
 }
 
 static int
-outcome(weft_future_t *f, uint32_t s, void **result)
+outcome(weft_future_t *f, uint64_t s, void **result)
 {
     if ((s & F_STATE) == F_CANCELLED)
         return -ECANCELED;
@@ -422,12 +498,12 @@ result_wait(weft_future_t *f, weft_deadline_t deadline, void **result)
 {
     struct weft__worker *self = weft__self;
     unsigned spins = 0;
-    uint32_t s;
+    uint64_t s;
 
     /* On a worker: run it here if nobody has started it. */
-    if (self != NULL && claim(f, F_RUNNING) != UINT32_MAX) {
+    if (self != NULL && claim(f, F_RUNNING) != F_NONE) {
         weft__stat_add(&self->stats, WEFT_ST_HELPS, 1);
-        future_run(f, self);
+        future_run(f, self, false); /* we hold a reference: f stays */
         s = atomic_load_explicit(&f->state, memory_order_acquire);
         return outcome(f, s, result);
     }
@@ -464,7 +540,7 @@ result_wait(weft_future_t *f, weft_deadline_t deadline, void **result)
         /* A worker naps briefly so that it can go back to helping. */
         if (self != NULL)
             weft__rcu_worker_offline(); /* blocking: see rcu.h */
-        weft__futex_wait(&f->state, s | F_WAITERS,
+        weft__futex_wait(state_futex(f), (uint32_t)(s | F_WAITERS),
                          self != NULL &&
                                  deadline - weft_now_ns() > 100 * WEFT_NS_PER_US
                              ? weft_now_ns() + 100 * WEFT_NS_PER_US
@@ -478,7 +554,7 @@ result_wait(weft_future_t *f, weft_deadline_t deadline, void **result)
 WEFT_API int
 weft_future_result(weft_future_t *f, weft_deadline_t deadline, void **result)
 {
-    uint32_t s;
+    uint64_t s;
 
     if (weft_unlikely(f == NULL))
         return -EINVAL;
@@ -516,12 +592,12 @@ weft_future_cancelled(const weft_future_t *f)
 WEFT_API int
 weft_future_cancel(weft_future_t *f)
 {
-    uint32_t old;
+    uint64_t old;
 
     if (f == NULL)
         return -EINVAL;
     old = claim(f, F_CANCELLED);
-    if (old != UINT32_MAX) {
+    if (old != F_NONE) {
         finish(f, old);
         return 0;
     }
@@ -539,7 +615,7 @@ cbs_announce(weft_future_t *f)
 {
     /* acquire: a final state read here means the task's writes are visible
      * to the callback run at once ([F2]). */
-    uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+    uint64_t s = atomic_load_explicit(&f->state, memory_order_acquire);
 
     while ((s & F_STATE) < F_DONE) {
         if (s & F_CBS)
@@ -615,7 +691,7 @@ void
 weft__future_watch(weft_future_t *f, struct cb_node *n)
 {
     /* relaxed: the caller already holds a reference. */
-    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&f->state, F_REF, memory_order_relaxed);
     weft__future_on_done_node(f, n);
 }
 
@@ -625,7 +701,7 @@ weft_future_retain(weft_future_t *f)
     if (f == NULL)
         return -EINVAL;
     /* relaxed: the caller already holds a reference. */
-    atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&f->state, F_REF, memory_order_relaxed);
     return 0;
 }
 

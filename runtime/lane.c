@@ -371,24 +371,24 @@ weft__lanes_quiesce(struct weft_pool *pool)
 }
 
 /*
- * Take up to LANE_TAKE jobs from our own ring at once: their cache lines
- * are fetched in parallel (prefetch) instead of one cross-core miss per
- * job. The first is returned to run now; the rest go on our deque newest
- * first, so we pop them in submission order and thieves take the newest.
+ * Take up to LANE_TAKE jobs from our own ring at once, with one CAS on its
+ * consumer index (ring.h): their cache lines are fetched in parallel
+ * (prefetch) instead of one cross-core miss per job. The first is returned to
+ * run now; the rest go on our deque newest first, so we pop them in submission
+ * order and thieves take the newest.
  */
 static struct weft__job *
 take_batch(struct weft__worker *self, struct weft__ring *ring)
 {
     void *batch[LANE_TAKE];
-    unsigned n = 0;
+    unsigned n;
 
     WEFT_CHAOS_POINT();
-    while (n < LANE_TAKE && weft__ring_dequeue_spmc(ring, &batch[n])) {
-        __builtin_prefetch(batch[n], 1, 3);
-        n++;
-    }
+    n = weft__ring_dequeue_batch_spmc(ring, batch, LANE_TAKE);
     if (n == 0)
         return NULL;
+    for (unsigned i = 0; i < n; i++)
+        __builtin_prefetch(batch[i], 1, 3);
     weft__stat_add(&self->stats, WEFT_ST_LANE, n);
     weft__trace(&self->trace, WEFT_EV_LANE, n, 0);
     while (n > 1) {

@@ -28,7 +28,7 @@
  *               snapshot's (lost update)
  *  31  counter.c [C1] id returned to the free stack without id_lock
  *  41  future.c [F1] claim: CAS -> load + store (run twice / run+cancel)
- *  42  future.c [F2] completion exchange: acq_rel -> relaxed
+ *  42  future.c [F2] completion RMW (CAS or add): acq_rel -> relaxed
  *  43  future.c [F3] claim drops the CBS bit (a callback pushed while
  *               pending is never run)
  *  51  park.c   [P1] the re-check for work before sleeping dropped

@@ -99,6 +99,46 @@ weft__ring_trydequeue_spmc(struct weft__ring *r, void **p)
     return true;
 }
 
+/*
+ * SPMC/MPMC: take up to max (<= the capacity) items at once, oldest first,
+ * into out; the number taken (0: empty). ck_ring has no batch dequeue:
+ * this is its _ck_ring_dequeue_mc with a count, on the same fields with
+ * the same fences. The items between c_head and p_tail are the producer's
+ * to leave alone until c_head moves past them, so copying n of them and
+ * then moving c_head by n with one CAS (which fails, and retries, if
+ * another consumer moved it first) takes exactly those n. One locked RMW
+ * and one read of p_tail per batch instead of per item: the consumer line
+ * the producer reads on every enqueue is pulled away once per batch.
+ */
+static inline unsigned
+weft__ring_dequeue_batch_spmc(struct weft__ring *r, void **out, unsigned max)
+{
+    ck_ring_t *ring = &r->ring;
+    const unsigned int mask = ring->mask;
+    unsigned int consumer = ck_pr_load_uint(&ring->c_head), producer, n;
+
+    do {
+        /* As ck: the producer index read after our consumer snapshot. */
+        ck_pr_fence_load();
+        producer = ck_pr_load_uint(&ring->p_tail);
+        n = producer - consumer;
+        if (n == 0)
+            return 0;
+        if (n > max)
+            n = max;
+        /* As ck: the slots read after the producer index. */
+        ck_pr_fence_load();
+        for (unsigned int i = 0; i < n; i++)
+            out[i] = ck_pr_load_ptr(&r->buf[(consumer + i) & mask].value);
+        /* As ck: the slot reads before the head update. */
+        ck_pr_fence_store_atomic();
+    } while (!ck_pr_cas_uint_value(&ring->c_head, consumer, consumer + n,
+                                   &consumer));
+    /* [R1] acquire: pairs with the release before each enqueue. */
+    WEFT_HB_ACQUIRE(&r->ring);
+    return n;
+}
+
 /* --- a typed ring of trace events (trace.c): entries are copied in by
  * value, single producer (the worker) and single consumer (the drainer). */
 struct weft__trace_ev {
