@@ -59,7 +59,8 @@ WEFT_API int weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out);
 
 /*
  * weft_waitset_add() - watch f; tag comes back with it from next().
- * The waitset takes its own reference to f (the caller keeps its own).
+ * The waitset keeps f alive until next() returns it (the caller keeps its
+ * own reference and may release it at once).
  * A waitset is a multiset: adding the same future k times returns it k
  * times, once with each tag (Python's as_completed deduplicates; weft
  * leaves that to the caller, who can tell the entries apart by tag). A
