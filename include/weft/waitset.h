@@ -104,9 +104,9 @@ WEFT_API size_t weft_waitset_pending(const weft_waitset_t *ws);
 /*
  * weft_waitset_destroy() - end the waitset; NULL is ignored.
  * Futures still pending are not cancelled: they keep running, and their
- * later completion only drops the waitset's reference to them (the
- * waitset's memory lives until the last such completion). Futures done but
- * not returned are released.
+ * later completion only counts out of the waitset (whose memory lives
+ * until the last such completion). Futures done but not returned are
+ * released.
  * Thread safety: no other call on ws may overlap or follow it.
  */
 WEFT_API void weft_waitset_destroy(weft_waitset_t *ws);
