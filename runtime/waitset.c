@@ -78,6 +78,12 @@
 #define DEAD_COUNT(w) ((size_t)((w) >> 2))
 #define DEAD_ONE      ((uintptr_t)4)
 
+/* A batch of more entries than this (256 KiB of them) no longer fits in
+ * L2 once reversed: its newer entries, reversed first, are cold again by
+ * the time they are served, so next() prefetches ahead (a smaller batch is
+ * still cached: no prefetch, no cost). */
+#define COLD_BATCH 4096
+
 /* node.next: [W1] stack, then FIFO (once the callback has started).
  * node.owner[HOLDS]: consumer-side, FIFO/stack side + list side;
  * node.owner[TRIED]: consumer-side, next() tried to run it inline. */
@@ -103,6 +109,7 @@ struct weft_waitset {
     weft_pool_t *pool;
     /* Consumer-side. */
     struct entry *fifo;      /* oldest first */
+    bool cold;               /* the FIFO came from a batch past COLD_BATCH */
     struct entry *pend;      /* [W5] cursor: oldest entry still listed */
     size_t taken;            /* entries taken off the stack */
     _Atomic size_t returned; /* written by the consumer only */
@@ -152,6 +159,7 @@ take_all(struct weft_waitset *ws)
         k++;
     }
     ws->taken += k;
+    ws->cold = k > COLD_BATCH;
     return rev;
 }
 
@@ -244,6 +252,7 @@ weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out)
         return -ENOMEM;
     ws->pool = pool;
     ws->fifo = NULL;
+    ws->cold = false;
     ws->pend = NULL;
     ws->taken = 0;
     ws->tail = NULL;
@@ -350,7 +359,7 @@ pop_entry(struct weft_waitset *ws, struct entry *e, weft_future_t **done,
     struct entry *n = E_NEXT(e);
 
     ws->fifo = n;
-    if (n != NULL) {
+    if (ws->cold && n != NULL) {
         /* A batch larger than the cache is cold again by the time it is
          * served: fetch the line of the entry after next, and the future
          * next() returns next time (n's line was fetched one call ago). */
