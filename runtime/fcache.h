@@ -46,9 +46,13 @@ weft__fcache_free(void *obj)
 #else
 #    define WEFT_FCACHE_FREE_MAX 1024u /* objects a thread keeps for reuse */
 #    define WEFT_FCACHE_CHUNK    ((size_t)2 << 20) /* aligned to its size */
-/* Empty chunks kept for reuse (fcache.c [C3]), at most: 64 MiB, a burst
- * of a million pending futures. */
-#    define WEFT_FCACHE_STOCK    32u
+/* Empty chunks kept for reuse (fcache.c [C3]), at most: 128 MiB, a burst
+ * of a million pending futures each in a waitset (an entry is an object
+ * too: 2 per future). With 64 MiB, every such burst past the first mapped
+ * and zeroed 30 fresh chunks (the kernel's huge-page clear on the adding
+ * thread, about 55 ns per future). Memory is kept only after a burst that
+ * large has happened. */
+#    define WEFT_FCACHE_STOCK    64u
 
 struct weft__chunk {
     /* [C1]; a line of its own: returners write it, the owner bumps on. */

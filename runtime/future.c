@@ -687,14 +687,6 @@ weft__future_on_done_node(weft_future_t *f, struct cb_node *n)
         n->cb(f, n->ctx);
 }
 
-void
-weft__future_watch(weft_future_t *f, struct cb_node *n)
-{
-    /* relaxed: the caller already holds a reference. */
-    atomic_fetch_add_explicit(&f->state, F_REF, memory_order_relaxed);
-    weft__future_on_done_node(f, n);
-}
-
 WEFT_API int
 weft_future_retain(weft_future_t *f)
 {

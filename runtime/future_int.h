@@ -31,18 +31,13 @@ struct weft__cb_node {
  * node: n->cb(f, n->ctx) runs exactly once, when f completes, or at once on
  * the caller if it already has. Never fails, never allocates.
  * Ownership: n must stay valid until its callback starts; the callback may
- * free n (future.c reads nothing from n after calling it).
+ * free n (future.c reads nothing from n after calling it). The callback
+ * runs on a thread that holds a reference to f (the caller's here, else the
+ * completer's: the queue's, a waiter's, a canceller's or a holder's), so it
+ * may take one of its own with weft_future_retain(); until it runs, f's
+ * completer keeps f alive (waitset.c [W7] relies on both).
  */
 void weft__future_on_done_node(weft_future_t *f, struct weft__cb_node *n);
-
-/*
- * weft__future_watch() - weft_future_retain() then, for a future already
- * done, n->cb(f, n->ctx) at once, else weft__future_on_done_node(): one
- * call for a waitset's add.
- * Ownership: as weft__future_on_done_node(); the caller holds a reference
- * to f and gets one more.
- */
-void weft__future_watch(weft_future_t *f, struct weft__cb_node *n);
 
 /*
  * weft__future_create_held() - a pending future of fn(arg) that is in no

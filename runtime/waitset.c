@@ -47,6 +47,14 @@
  *      last hold (the consumer, or a DEAD callback, [W4]): an entry's
  *      memory is reused at once, and the chunks are shared with futures
  *      across waitsets (fcache.c's [C1]/[C2] order the reuse).
+ * [W7] references: add() takes none. Until f completes, its completer
+ *      keeps it alive (whoever runs f's callbacks holds a reference,
+ *      future_int.h); the callback then takes the waitset's own reference
+ *      (relaxed increment, published to the consumer by the [W1] push, or
+ *      dropped at once by a [W4] DEAD callback). So add() and the caller's
+ *      release after it cost one atomic RMW on f's line, not two, and
+ *      [W5] may read e->f of an entry not yet returned: f is then alive
+ *      through its completer or the waitset's reference.
  * counters: added is written by the one adder (release) and read by the
  *      consumer (acquire) for -ENOENT; taken and returned are the
  *      consumer's (returned is atomic only for weft_waitset_pending()).
@@ -69,6 +77,12 @@
 #define DEAD(k)       (((uintptr_t)(k) << 2) | DEAD_BIT)
 #define DEAD_COUNT(w) ((size_t)((w) >> 2))
 #define DEAD_ONE      ((uintptr_t)4)
+
+/* A batch of more entries than this (256 KiB of them) no longer fits in
+ * L2 once reversed: its newer entries, reversed first, are cold again by
+ * the time they are served, so next() prefetches ahead (a smaller batch is
+ * still cached: no prefetch, no cost). */
+#define COLD_BATCH 4096
 
 /* node.next: [W1] stack, then FIFO (once the callback has started).
  * node.owner[HOLDS]: consumer-side, FIFO/stack side + list side;
@@ -95,6 +109,7 @@ struct weft_waitset {
     weft_pool_t *pool;
     /* Consumer-side. */
     struct entry *fifo;      /* oldest first */
+    bool cold;               /* the FIFO came from a batch past COLD_BATCH */
     struct entry *pend;      /* [W5] cursor: oldest entry still listed */
     size_t taken;            /* entries taken off the stack */
     _Atomic size_t returned; /* written by the consumer only */
@@ -135,13 +150,16 @@ take_all(struct weft_waitset *ws)
      * completion are visible. */
     struct entry *e = (struct entry *)atomic_exchange_explicit(
         &ws->stack, 0, memory_order_acquire);
+    size_t k = 0;
     while (e != NULL) {
         struct entry *next = E_NEXT(e);
         e->node.next = (struct weft__cb_node *)(void *)rev; /* node first */
         rev = e;
         e = next;
-        ws->taken++;
+        k++;
     }
+    ws->taken += k;
+    ws->cold = k > COLD_BATCH;
     return rev;
 }
 
@@ -181,7 +199,11 @@ entry_done(weft_future_t *f, void *ctx)
      * before our bump; DEAD: pairs with destroy's release. */
     uintptr_t w = atomic_load_explicit(&ws->stack, memory_order_acquire);
 
-    (void)f;
+    /* [W7] the waitset's reference, taken here on the completing thread
+     * (f's line is local to it), not by add() on the consumer's. A
+     * relaxed increment (weft_future_retain()): the completer holds a
+     * reference (future_int.h); the push below publishes the count. */
+    (void)weft_future_retain(f);
     for (;;) {
         if (w & DEAD_BIT) { /* [W4] destroyed: drop f and e, count out */
             weft_future_release(e->f);
@@ -230,6 +252,7 @@ weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out)
         return -ENOMEM;
     ws->pool = pool;
     ws->fifo = NULL;
+    ws->cold = false;
     ws->pend = NULL;
     ws->taken = 0;
     ws->tail = NULL;
@@ -276,10 +299,10 @@ weft_waitset_add(weft_waitset_t *ws, weft_future_t *f, uintptr_t tag)
     atomic_store_explicit(
         &ws->added, atomic_load_explicit(&ws->added, memory_order_relaxed) + 1,
         memory_order_release);
-    /* The waitset's reference, and the callback: already done (its own
-     * callbacks may still be running), entry_done() runs here and now, so
-     * done futures come out in add order. */
-    weft__future_watch(f, &e->node);
+    /* The callback (which takes the waitset's reference, [W7]): already
+     * done (its own callbacks may still be running), entry_done() runs here
+     * and now, so done futures come out in add order. */
+    weft__future_on_done_node(f, &e->node);
     return 0;
 }
 
@@ -333,7 +356,18 @@ static inline __attribute__((always_inline)) void
 pop_entry(struct weft_waitset *ws, struct entry *e, weft_future_t **done,
           uintptr_t *tag)
 {
-    ws->fifo = E_NEXT(e);
+    struct entry *n = E_NEXT(e);
+
+    ws->fifo = n;
+    if (ws->cold && n != NULL) {
+        /* A batch larger than the cache is cold again by the time it is
+         * served: fetch the line of the entry after next, and the future
+         * next() returns next time (n's line was fetched one call ago). */
+        struct entry *n2 = E_NEXT(n);
+        if (n2 != NULL)
+            __builtin_prefetch(n2, 0, 3);
+        __builtin_prefetch(n->f, 0, 3);
+    }
     *done = e->f; /* the waitset's reference passes to the caller */
     if (tag != NULL)
         *tag = e->tag;

@@ -59,7 +59,8 @@ WEFT_API int weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out);
 
 /*
  * weft_waitset_add() - watch f; tag comes back with it from next().
- * The waitset takes its own reference to f (the caller keeps its own).
+ * The waitset keeps f alive until next() returns it (the caller keeps its
+ * own reference and may release it at once).
  * A waitset is a multiset: adding the same future k times returns it k
  * times, once with each tag (Python's as_completed deduplicates; weft
  * leaves that to the caller, who can tell the entries apart by tag). A
@@ -103,9 +104,9 @@ WEFT_API size_t weft_waitset_pending(const weft_waitset_t *ws);
 /*
  * weft_waitset_destroy() - end the waitset; NULL is ignored.
  * Futures still pending are not cancelled: they keep running, and their
- * later completion only drops the waitset's reference to them (the
- * waitset's memory lives until the last such completion). Futures done but
- * not returned are released.
+ * later completion only counts out of the waitset (whose memory lives
+ * until the last such completion). Futures done but not returned are
+ * released.
  * Thread safety: no other call on ws may overlap or follow it.
  */
 WEFT_API void weft_waitset_destroy(weft_waitset_t *ws);
