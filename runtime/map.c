@@ -37,10 +37,13 @@
  *      batch_busy, freed by the callback's release fetch_and). The grace
  *      period starts after the handoff, so it covers every reader that saw
  *      any node of the list. No slot free: the list grows and the next
- *      retire tries again; past BATCH_FORCE nodes (and in the forced
- *      flushes above) a thread outside any read section and callback waits
- *      for the callbacks (rcu_barrier, which frees their slots) and tries
- *      again; inside one it keeps the list for later. Only small nodes (one
+ *      retire tries again, with no wait: call_rcu's thread sleeps 10 ms
+ *      between rounds, so at ~400k retires/s (the 1k-key 90/10 bench) all
+ *      64 slots are in flight, and a wait (rcu_barrier: a round or more)
+ *      came ~100 times a second; [M7] still bounds the growth. Only the forced flushes above
+ *      (before [M7]'s wait, destroy, thread exit) wait for a slot, outside
+ *      any read section and callback (inside one the list is kept for
+ *      later). Only small nodes (one
  *      size, SMALL_SIZE) are batched; others go alone through the rcu_head
  *      in front of them. A small node's list link lies after its data, out
  *      of the part lookups read, so a reader still on the node during its
@@ -48,7 +51,7 @@
  * [M9] reuse: a batch's callback, after its grace period, may keep the
  *      list in its slot and mark the slot ready (release fetch_or on
  *      batch_ready; at most READY_MAX ready, and only lists of at most
- *      BATCH_FORCE nodes) instead of freeing it. A
+ *      RECYCLE_MAX nodes) instead of freeing it. A
  *      registered thread that needs a small node and has none cached claims
  *      a ready slot (acquire CAS on batch_ready), takes the list as its
  *      cache and frees the slot (release fetch_and on batch_busy). So a
@@ -352,9 +355,11 @@ static __thread unsigned retire_local
     __attribute__((tls_model("initial-exec")));
 static __thread bool in_free_cb __attribute__((tls_model("initial-exec")));
 
-/* [M8] A thread's list of retired small nodes (batch_try_flush()). */
+/* [M8] A thread's list of retired small nodes (batch_try_flush()):
+ * handed over from BATCH_NODES nodes on. [M9] A list of at most
+ * RECYCLE_MAX nodes is kept for reuse, a longer one freed. */
 #define BATCH_NODES 64u
-#define BATCH_FORCE 1024u
+#define RECYCLE_MAX 4096u
 static __thread unsigned batch_n __attribute__((tls_model("initial-exec")));
 
 /* [M7] A callback freed one node. */
@@ -379,9 +384,6 @@ retire_settle(void)
                                         memory_order_relaxed) +
               (long)retire_local;
     retire_local = 0;
-    /* [M8] every slot was in flight for BATCH_FORCE retires: wait for one. */
-    if (batch_n >= BATCH_FORCE && weft__rcu_tls.depth == 0)
-        weft__map_retire_flush();
     if (pending > RETIRE_LIMIT && weft__rcu_tls.depth == 0 && !in_free_cb) {
         weft__map_retire_flush();  /* [M8] so the barrier frees them too */
         (void)weft__rcu_barrier(); /* 0 here: outside any read section */
@@ -535,9 +537,9 @@ batch_free_cb(struct rcu_head *rh)
     b = sl->list;
     n = sl->n;
     /* relaxed: a bound on cached memory, not a synchronisation. A list
-     * that grew past BATCH_FORCE (slots all in flight, e.g. a clear) is
-     * freed: a thread's cache stays small. */
-    if (MAP_RECYCLE && n <= (long)BATCH_FORCE &&
+     * that grew past RECYCLE_MAX (slots all in flight for long, e.g. a
+     * clear) is freed: a thread's cache stays small. */
+    if (MAP_RECYCLE && n <= (long)RECYCLE_MAX &&
         __builtin_popcountll(atomic_load_explicit(
             &batch_ready, memory_order_relaxed)) < READY_MAX) {
 #ifdef WEFT_TSAN
@@ -696,8 +698,8 @@ retire(const struct weft_map *map, struct cds_lfht_node *n)
         /* [M8] */
         *bnode_link(to_bnode(n)) = batch_list;
         batch_list = to_bnode(n);
-        /* Full: hand it over; no slot free: retry at the next retire, and
-         * past BATCH_FORCE nodes retire_settle() waits for a slot. */
+        /* Full: hand it over; no slot free: the list grows and the next
+         * retire tries again (never a wait here: [M8]). */
         if (++batch_n >= BATCH_NODES)
             (void)batch_try_flush();
     }
