@@ -50,8 +50,8 @@
  *      grace period never sees it written.
  * [M9] reuse: a batch's callback, after its grace period, may keep the
  *      list in its slot and mark the slot ready (release fetch_or on
- *      batch_ready; at most READY_MAX ready, and only lists of at most
- *      RECYCLE_MAX nodes) instead of freeing it. A
+ *      batch_ready; at most READY_MAX lists and READY_NODES nodes ready,
+ *      and only lists of at most RECYCLE_MAX nodes) instead of freeing it. A
  *      registered thread that needs a small node and has none cached claims
  *      a ready slot (acquire CAS on batch_ready), takes the list as its
  *      cache and frees the slot (release fetch_and on batch_busy). So a
@@ -519,8 +519,14 @@ static __thread struct bnode *batch_list
 #ifndef MAP_RECYCLE
 #    define MAP_RECYCLE 1
 #endif
-#define READY_MAX 8
+/* At 2 threads a call_rcu round (10 ms apart) brings ~60 batches: with 8
+ * ready lists at most, most of them were freed and their nodes malloc'ed
+ * again (~80% of the 1k-key 90/10 inserts). READY_NODES bounds the memory
+ * kept (~1 MB), READY_MAX the slots it takes from the batches in flight. */
+#define READY_MAX   24
+#define READY_NODES 16384L
 static _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t batch_ready;
+static _Alignas(WEFT_PAD_ALIGN) _Atomic long ready_nodes;
 static __thread struct bnode *node_cache
     __attribute__((tls_model("initial-exec")));
 
@@ -541,7 +547,11 @@ batch_free_cb(struct rcu_head *rh)
      * clear) is freed: a thread's cache stays small. */
     if (MAP_RECYCLE && n <= (long)RECYCLE_MAX &&
         __builtin_popcountll(atomic_load_explicit(
-            &batch_ready, memory_order_relaxed)) < READY_MAX) {
+            &batch_ready, memory_order_relaxed)) < READY_MAX &&
+        atomic_load_explicit(&ready_nodes, memory_order_relaxed) + n <=
+            READY_NODES) {
+        /* relaxed: as above (callbacks run on call_rcu's thread). */
+        atomic_fetch_add_explicit(&ready_nodes, n, memory_order_relaxed);
 #ifdef WEFT_TSAN
         /* [M4] after the retiring thread (for the next user of b). */
         for (; b != NULL; b = *bnode_link(b))
@@ -642,6 +652,9 @@ cache_pop(void)
                     &batch_ready, &ready, ready & ~bit, memory_order_acquire,
                     memory_order_relaxed)) {
                 b = batch_slot[i].list;
+                /* relaxed: a bound on cached memory. */
+                atomic_fetch_sub_explicit(&ready_nodes, batch_slot[i].n,
+                                          memory_order_relaxed);
                 /* [M8] release: our read of the slot before its next
                  * filler's writes; pairs with the flush's acquire CAS. */
                 atomic_fetch_and_explicit(&batch_busy, ~bit,
