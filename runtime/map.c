@@ -40,14 +40,14 @@
  *      retire tries again, with no wait: call_rcu's thread sleeps 10 ms
  *      between rounds, so at ~400k retires/s (the 1k-key 90/10 bench) all
  *      64 slots are in flight, and a wait (rcu_barrier: a round or more)
- *      came ~100 times a second; [M7] still bounds the growth. Only the forced flushes above
- *      (before [M7]'s wait, destroy, thread exit) wait for a slot, outside
- *      any read section and callback (inside one the list is kept for
- *      later). Only small nodes (one
- *      size, SMALL_SIZE) are batched; others go alone through the rcu_head
- *      in front of them. A small node's list link lies after its data, out
- *      of the part lookups read, so a reader still on the node during its
- *      grace period never sees it written.
+ *      came ~100 times a second; [M7] still bounds the growth. Only the
+ *      forced flushes above (before [M7]'s wait, destroy, thread exit) wait
+ *      for a slot, outside any read section and callback (inside one the
+ *      list is kept for later). Only small nodes (one size, SMALL_SIZE) are
+ *      batched; others go alone through the rcu_head in front of them. A
+ *      small node's list link lies after its data, out of the part lookups
+ *      read, so a reader still on the node during its grace period never
+ *      sees it written.
  * [M9] reuse: a batch's callback, after its grace period, may keep the
  *      list in its slot and mark the slot ready (release fetch_or on
  *      batch_ready; at most READY_MAX lists and READY_NODES nodes ready,
@@ -266,15 +266,23 @@ hash_bytes(const void *key, size_t n, uint64_t seed)
     return mix(h ^ k1, k2);
 }
 
-static inline unsigned long
-map_hash(const struct weft_map *map, const void *key, size_t klen)
+static __attribute__((noinline)) unsigned long
+map_hash_slow(const struct weft_map *map, const void *key, size_t klen)
 {
     if (map->hash != NULL)
         return (unsigned long)map->hash(key, klen, map->ctx);
-    /* 8-byte keys (integers, pointers): the same function, specialised. */
-    if (klen == 8)
-        return (unsigned long)hash_bytes(key, 8, map->seed);
     return (unsigned long)hash_bytes(key, klen, map->seed);
+}
+
+/* 8-byte keys (integers, pointers) under the default hash: the same
+ * function, specialised and inlined into the caller (gcc kept map_hash()
+ * out of line, with both copies of hash_bytes() in it). */
+static inline __attribute__((always_inline)) unsigned long
+map_hash(const struct weft_map *map, const void *key, size_t klen)
+{
+    if (weft_likely(klen == 8 && map->hash == NULL))
+        return (unsigned long)hash_bytes(key, 8, map->seed);
+    return map_hash_slow(map, key, klen);
 }
 
 /* container_of through void *: liburcu's caa_container_of casts from
