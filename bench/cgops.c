@@ -19,6 +19,8 @@
  *                 cache misses per lookup
  *   map1m90       the same, 90% lookups / 10% updates (half put, half
  *                 remove), weft_map_quiescent() every 256 ops
+ *   map1k90       the same mix on bench_map's hot set-up (1000 of 2000
+ *                 8-byte keys preloaded, 2048 buckets)
  *   lfht1m        raw cds_lfht (QSBR) lookups, the same set-up and keys as
  *                 bench_map's cds_lfht row
  *   lfht1m90      raw cds_lfht, the 90/10 mix
@@ -206,22 +208,22 @@ l_del(struct cds_lfht *ht, uint64_t k)
 }
 
 static uint64_t
-m1_weft(unsigned long n, unsigned upd_pct)
+m1_weft(unsigned long n, unsigned upd_pct, uint64_t keys, unsigned long buckets)
 {
     struct weft_map_opts o = WEFT_MAP_OPTS_INIT;
     weft_map_t *m;
     uint64_t k, v = 0, sink = 0, s = 88172645463325252ull, r;
 
-    o.initial_buckets = M1_BUCKETS;
+    o.initial_buckets = buckets;
     if (weft_map_create(&o, &m) != 0)
         abort();
     weft_map_reader_attach();
-    for (k = 0; k < 2 * M1_KEYS; k += 2)
+    for (k = 0; k < 2 * keys; k += 2)
         weft_map_put(m, &k, sizeof(k), &k, sizeof(k), NULL);
     BENCH_REGION_BEGIN();
     for (unsigned long i = 0; i < n; i++) {
         r = xs(&s);
-        k = (r & 0xffffffffffull) % (2 * M1_KEYS);
+        k = (r & 0xffffffffffull) % (2 * keys);
         if ((r >> 56) % 100 >= upd_pct)
             sink += weft_map_get(m, &k, sizeof(k), &v, sizeof(v), NULL) == 0;
         else if ((r >> 55) & 1)
@@ -373,9 +375,11 @@ main(void)
         BENCH_REGION_END();
         weft_map_destroy(m);
     } else if (strcmp(op, "map1m") == 0) {
-        sink = m1_weft(n, 0);
+        sink = m1_weft(n, 0, M1_KEYS, M1_BUCKETS);
     } else if (strcmp(op, "map1m90") == 0) {
-        sink = m1_weft(n, 10);
+        sink = m1_weft(n, 10, M1_KEYS, M1_BUCKETS);
+    } else if (strcmp(op, "map1k90") == 0) {
+        sink = m1_weft(n, 10, 1000, 2048);
     } else if (strcmp(op, "lfht1m") == 0) {
         sink = m1_lfht(n, 0);
     } else if (strcmp(op, "lfht1m90") == 0) {

@@ -37,18 +37,21 @@
  *      batch_busy, freed by the callback's release fetch_and). The grace
  *      period starts after the handoff, so it covers every reader that saw
  *      any node of the list. No slot free: the list grows and the next
- *      retire tries again; past BATCH_FORCE nodes (and in the forced
- *      flushes above) a thread outside any read section and callback waits
- *      for the callbacks (rcu_barrier, which frees their slots) and tries
- *      again; inside one it keeps the list for later. Only small nodes (one
- *      size, SMALL_SIZE) are batched; others go alone through the rcu_head
- *      in front of them. A small node's list link lies after its data, out
- *      of the part lookups read, so a reader still on the node during its
- *      grace period never sees it written.
+ *      retire tries again, with no wait: call_rcu's thread sleeps 10 ms
+ *      between rounds, so at ~400k retires/s (the 1k-key 90/10 bench) all
+ *      64 slots are in flight, and a wait (rcu_barrier: a round or more)
+ *      came ~100 times a second; [M7] still bounds the growth. Only the
+ *      forced flushes above (before [M7]'s wait, destroy, thread exit) wait
+ *      for a slot, outside any read section and callback (inside one the
+ *      list is kept for later). Only small nodes (one size, SMALL_SIZE) are
+ *      batched; others go alone through the rcu_head in front of them. A
+ *      small node's list link lies after its data, out of the part lookups
+ *      read, so a reader still on the node during its grace period never
+ *      sees it written.
  * [M9] reuse: a batch's callback, after its grace period, may keep the
  *      list in its slot and mark the slot ready (release fetch_or on
- *      batch_ready; at most READY_MAX ready, and only lists of at most
- *      BATCH_FORCE nodes) instead of freeing it. A
+ *      batch_ready; at most READY_MAX lists and READY_NODES nodes ready,
+ *      and only lists of at most RECYCLE_MAX nodes) instead of freeing it. A
  *      registered thread that needs a small node and has none cached claims
  *      a ready slot (acquire CAS on batch_ready), takes the list as its
  *      cache and frees the slot (release fetch_and on batch_busy). So a
@@ -263,15 +266,23 @@ hash_bytes(const void *key, size_t n, uint64_t seed)
     return mix(h ^ k1, k2);
 }
 
-static inline unsigned long
-map_hash(const struct weft_map *map, const void *key, size_t klen)
+static __attribute__((noinline)) unsigned long
+map_hash_slow(const struct weft_map *map, const void *key, size_t klen)
 {
     if (map->hash != NULL)
         return (unsigned long)map->hash(key, klen, map->ctx);
-    /* 8-byte keys (integers, pointers): the same function, specialised. */
-    if (klen == 8)
-        return (unsigned long)hash_bytes(key, 8, map->seed);
     return (unsigned long)hash_bytes(key, klen, map->seed);
+}
+
+/* 8-byte keys (integers, pointers) under the default hash: the same
+ * function, specialised and inlined into the caller (gcc kept map_hash()
+ * out of line, with both copies of hash_bytes() in it). */
+static inline __attribute__((always_inline)) unsigned long
+map_hash(const struct weft_map *map, const void *key, size_t klen)
+{
+    if (weft_likely(klen == 8 && map->hash == NULL))
+        return (unsigned long)hash_bytes(key, 8, map->seed);
+    return map_hash_slow(map, key, klen);
 }
 
 /* container_of through void *: liburcu's caa_container_of casts from
@@ -352,9 +363,13 @@ static __thread unsigned retire_local
     __attribute__((tls_model("initial-exec")));
 static __thread bool in_free_cb __attribute__((tls_model("initial-exec")));
 
-/* [M8] A thread's list of retired small nodes (batch_try_flush()). */
-#define BATCH_NODES 64u
-#define BATCH_FORCE 1024u
+/* [M8] A thread's list of retired small nodes (batch_try_flush()):
+ * handed over from BATCH_NODES nodes on (256: a call_rcu round at ~400k
+ * retires/s then brings ~25 lists, which [M9] can keep for reuse; with 64
+ * it brought ~90, and most were freed and their nodes malloc'ed again). [M9] A
+ * list of at most RECYCLE_MAX nodes is kept for reuse, a longer one freed. */
+#define BATCH_NODES 256u
+#define RECYCLE_MAX 4096u
 static __thread unsigned batch_n __attribute__((tls_model("initial-exec")));
 
 /* [M7] A callback freed one node. */
@@ -379,9 +394,6 @@ retire_settle(void)
                                         memory_order_relaxed) +
               (long)retire_local;
     retire_local = 0;
-    /* [M8] every slot was in flight for BATCH_FORCE retires: wait for one. */
-    if (batch_n >= BATCH_FORCE && weft__rcu_tls.depth == 0)
-        weft__map_retire_flush();
     if (pending > RETIRE_LIMIT && weft__rcu_tls.depth == 0 && !in_free_cb) {
         weft__map_retire_flush();  /* [M8] so the barrier frees them too */
         (void)weft__rcu_barrier(); /* 0 here: outside any read section */
@@ -517,8 +529,14 @@ static __thread struct bnode *batch_list
 #ifndef MAP_RECYCLE
 #    define MAP_RECYCLE 1
 #endif
-#define READY_MAX 8
+/* At 2 threads a call_rcu round (10 ms apart) brings ~60 batches: with 8
+ * ready lists at most, most of them were freed and their nodes malloc'ed
+ * again (~80% of the 1k-key 90/10 inserts). READY_NODES bounds the memory
+ * kept (~1 MB), READY_MAX the slots it takes from the batches in flight. */
+#define READY_MAX   24
+#define READY_NODES 16384L
 static _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t batch_ready;
+static _Alignas(WEFT_PAD_ALIGN) _Atomic long ready_nodes;
 static __thread struct bnode *node_cache
     __attribute__((tls_model("initial-exec")));
 
@@ -535,11 +553,15 @@ batch_free_cb(struct rcu_head *rh)
     b = sl->list;
     n = sl->n;
     /* relaxed: a bound on cached memory, not a synchronisation. A list
-     * that grew past BATCH_FORCE (slots all in flight, e.g. a clear) is
-     * freed: a thread's cache stays small. */
-    if (MAP_RECYCLE && n <= (long)BATCH_FORCE &&
+     * that grew past RECYCLE_MAX (slots all in flight for long, e.g. a
+     * clear) is freed: a thread's cache stays small. */
+    if (MAP_RECYCLE && n <= (long)RECYCLE_MAX &&
         __builtin_popcountll(atomic_load_explicit(
-            &batch_ready, memory_order_relaxed)) < READY_MAX) {
+            &batch_ready, memory_order_relaxed)) < READY_MAX &&
+        atomic_load_explicit(&ready_nodes, memory_order_relaxed) + n <=
+            READY_NODES) {
+        /* relaxed: as above (callbacks run on call_rcu's thread). */
+        atomic_fetch_add_explicit(&ready_nodes, n, memory_order_relaxed);
 #ifdef WEFT_TSAN
         /* [M4] after the retiring thread (for the next user of b). */
         for (; b != NULL; b = *bnode_link(b))
@@ -640,6 +662,9 @@ cache_pop(void)
                     &batch_ready, &ready, ready & ~bit, memory_order_acquire,
                     memory_order_relaxed)) {
                 b = batch_slot[i].list;
+                /* relaxed: a bound on cached memory. */
+                atomic_fetch_sub_explicit(&ready_nodes, batch_slot[i].n,
+                                          memory_order_relaxed);
                 /* [M8] release: our read of the slot before its next
                  * filler's writes; pairs with the flush's acquire CAS. */
                 atomic_fetch_and_explicit(&batch_busy, ~bit,
@@ -696,8 +721,8 @@ retire(const struct weft_map *map, struct cds_lfht_node *n)
         /* [M8] */
         *bnode_link(to_bnode(n)) = batch_list;
         batch_list = to_bnode(n);
-        /* Full: hand it over; no slot free: retry at the next retire, and
-         * past BATCH_FORCE nodes retire_settle() waits for a slot. */
+        /* Full: hand it over; no slot free: the list grows and the next
+         * retire tries again (never a wait here: [M8]). */
         if (++batch_n >= BATCH_NODES)
             (void)batch_try_flush();
     }
