@@ -67,6 +67,7 @@
 #include "queue_lanes.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <string.h>
 
 #include <weft/queue.h>
@@ -93,6 +94,15 @@ enum {
  * do not revoke other threads' biases. */
 #define Q_SPIN_CLOCK  32u
 #define Q_SPIN_FORCE  256u
+/* The room a polling producer waits for (at most a quarter of the
+ * capacity) before it tries again ([Q8]). */
+#ifndef Q_ROOM_RUN
+#define Q_ROOM_RUN    32u
+#endif
+/* The longest pause run between two looks of a polling waiter ([Q8]). */
+#ifndef Q_SPIN_GAP
+#define Q_SPIN_GAP    64u
+#endif
 /* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
 #define Q_LANES       8u
 /* Every Q_FAIR-th take of a consumer starts at the next lane, and every
@@ -122,8 +132,10 @@ struct lane {
     _Alignas(WEFT_PAD_ALIGN) struct blk plock;
     _Atomic size_t resv;   /* [Q7] written under plock: credits */
     _Atomic uint64_t puts; /* [Q1] under plock */
+    unsigned c_seen;       /* [Q8] under plock: the producer's c_head */
     /* consumer side */
     _Alignas(WEFT_PAD_ALIGN) struct blk clock;
+    unsigned p_seen; /* [Q8] under clock: the consumer's p_tail */
     /* read-mostly: set once */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t ready; /* ring allocated */
     struct weft__ring ring; /* ck pads c_head and p_tail lines itself */
@@ -148,18 +160,23 @@ struct weft_qlanes {
     size_t cap;
     unsigned slots;     /* ring slots of each lane */
     size_t batch;       /* credits taken from pool at once */
+    size_t room_run;    /* [Q8] the room a polling producer waits for */
     struct lane *lanes; /* Q_LANES */
     /* credits not held by any lane [Q7] */
     _Alignas(WEFT_PAD_ALIGN) _Atomic size_t pool;
-    /* [Q7] a producer found pool empty: owners give unused credits back */
+    /* [Q7] a producer found pool empty: owners give unused credits back;
+     * the asking lane + 1 */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t want;
     /* task_done side */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t done; /* [Q4] */
-    /* read-mostly: state and the sleepers' event counts */
+    /* read-mostly: state */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state; /* [Q3] */
-    struct weft__ec not_empty;
-    struct weft__ec not_full;
-    struct weft__ec joined;
+    /* [Q8] the event counts, each on its own lines: a consumer that
+     * registers on not_empty does not take the line that every get reads
+     * (not_full's waiters) or that every put reads (state). */
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec not_empty;
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec not_full;
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec joined;
 };
 
 /* ---- thread numbers ------------------------------------------------- */
@@ -319,6 +336,9 @@ weft__qlanes_create(size_t capacity, weft_queue_t **out)
     for (slots = 4; slots < capacity + 1; slots <<= 1)
         ;
     q->slots = slots;
+    q->room_run = capacity / 4 < Q_ROOM_RUN ? capacity / 4 : Q_ROOM_RUN;
+    if (q->room_run == 0)
+        q->room_run = 1;
     q->batch = capacity / (4 * Q_LANES);
     if (q->batch == 0)
         q->batch = 1;
@@ -414,6 +434,19 @@ lane_ready(struct weft_qlanes *q, struct lane *ln)
     return 0;
 }
 
+/* [Q7][Q8] Under ln's plock: whether the lane has no credit for one more
+ * item. The cached bound first (no read of the consumer's line while it
+ * says there is room); c_head only when it says full. */
+static inline bool
+lane_full(struct lane *ln)
+{
+    if (weft_likely(weft__ring_size_cached(&ln->ring, ln->c_seen) <
+                    resv_get(ln)))
+        return false;
+    ln->c_seen = weft__ring_c_head(&ln->ring);
+    return weft__ring_size_cached(&ln->ring, ln->c_seen) >= resv_get(ln);
+}
+
 /* [Q7] up to want credits from pool. */
 static size_t
 pool_take(struct weft_qlanes *q, size_t want)
@@ -489,9 +522,10 @@ put_credit(struct weft_qlanes *q, unsigned self, uint32_t me, bool force,
     if (weft__ring_size(&ln->ring) < resv_get(ln))
         return 0;
     blk_exit(&ln->plock, me, *how, true);
-    /* relaxed: a request; pool's CAS carries the credits. */
-    if (atomic_load_explicit(&q->want, memory_order_relaxed) == 0)
-        atomic_store_explicit(&q->want, 1, memory_order_relaxed);
+    /* relaxed: a request (the lane asking, + 1; the latest one wins);
+     * pool's CAS carries the credits. */
+    if (atomic_load_explicit(&q->want, memory_order_relaxed) != self + 1)
+        atomic_store_explicit(&q->want, self + 1, memory_order_relaxed);
     *stolen = lanes_steal(q, self, me, force);
     *how = blk_enter(&ln->plock, me, false);
     resv_set(ln, resv_get(ln) + *stolen);
@@ -530,6 +564,7 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     unsigned self = (me - 1) % Q_LANES;
     struct lane *ln = &q->lanes[self];
     size_t stolen = 0;
+    uint32_t want;
     bool ok;
     int how, rc = 0;
 
@@ -543,7 +578,7 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     rc = lane_ready(q, ln);
     if (weft_unlikely(rc != 0))
         goto out;
-    if (weft_unlikely(weft__ring_size(&ln->ring) >= resv_get(ln))) {
+    if (weft_unlikely(lane_full(ln))) {
         rc = put_credit(q, self, me, force, &how, &stolen);
         if (rc != 0)
             goto out;
@@ -553,11 +588,13 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     atomic_store_explicit(
         &ln->puts, atomic_load_explicit(&ln->puts, memory_order_relaxed) + 1,
         memory_order_relaxed);
-    ok = weft__ring_enqueue_spsc(&ln->ring, item);
+    ok = weft__ring_enqueue_spsc_cached(&ln->ring, &ln->c_seen, item);
     WEFT_ASSERT(ok);
-    /* relaxed: a request; rarely written, so its line stays shared. */
-    if (weft_unlikely(atomic_load_explicit(&q->want, memory_order_relaxed)) &&
-        put_give(q, ln))
+    /* relaxed: a request; rarely written, so its line stays shared. A
+     * lane does not serve its own request (its credits are used: reading
+     * c_head for nothing on every put while it stays full). */
+    want = atomic_load_explicit(&q->want, memory_order_relaxed);
+    if (weft_unlikely(want != 0 && want != self + 1) && put_give(q, ln))
         stolen = 2; /* wake the sleepers below */
 out:
     blk_exit(&ln->plock, me, how, true);
@@ -573,7 +610,7 @@ static bool
 lane_take(struct lane *ln, uint32_t me, void **item)
 {
     int how = blk_enter(&ln->clock, me, false);
-    bool ok = weft__ring_dequeue_spsc(&ln->ring, item);
+    bool ok = weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen, item);
 
     blk_exit(&ln->clock, me, how, true);
     return ok;
@@ -597,7 +634,8 @@ fifo_take(struct weft_qlanes *q, uint32_t me, void **item, bool force)
     if (weft_likely(atomic_load_explicit(&q->lanes[start].ready,
                                          memory_order_acquire) &&
                     blk_fast(&q->lanes[start].clock, me))) {
-        bool ok = weft__ring_dequeue_spsc(&q->lanes[start].ring, item);
+        struct lane *ln = &q->lanes[start];
+        bool ok = weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen, item);
 
         blk_exit(&q->lanes[start].clock, me, BLK_FAST, true);
         if (ok) {
@@ -698,8 +736,11 @@ get_once(struct weft_qlanes *q, void **item, bool force)
 static bool
 may_put(const struct weft_qlanes *q)
 {
-    /* relaxed: a hint. */
-    return fifo_len(q) < q->cap ||
+    /* relaxed: a hint. [Q8] room for a run of items: a producer that
+     * puts as soon as one slot frees takes the consumer's index line once
+     * per item while the queue stays full. (Only the polling phase waits
+     * for the run; the sleeping path takes any room.) */
+    return fifo_len(q) + q->room_run <= q->cap ||
            atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
 }
 
@@ -715,9 +756,30 @@ may_get(const struct weft_qlanes *q)
  * it is over (Q_SPIN_NS spent, the thread was kept off the CPU, or the
  * deadline is near). */
 struct spin {
-    unsigned round;
+    unsigned round, gap, paused;
     uint64_t start, last;
 };
+
+/* [Q8] After a look that found nothing, wait a little longer before the
+ * next one (doubling, up to Q_SPIN_GAP pauses) without reading any line
+ * the other side writes: a waiter that re-reads the producer's (consumer's)
+ * index right after each store takes that line once per item and makes
+ * the other side wait for it back; a waiter that leaves it alone for a
+ * moment finds a run of items (of room) at its next look. */
+static void
+spin_gap(struct spin *sp)
+{
+    for (unsigned i = 0; i < sp->gap; i++)
+        WEFT_CPU_RELAX();
+    /* Yield after every 64 pauses, as weft__spin_step does: a thread that
+     * shares a CPU with the other side lets it run. */
+    sp->paused += sp->gap;
+    if (sp->paused >= 64u) {
+        sp->paused = 0;
+        sched_yield();
+    }
+    sp->gap = sp->gap * 2 + 1 < Q_SPIN_GAP ? sp->gap * 2 + 1 : Q_SPIN_GAP;
+}
 
 static bool
 spin_more(struct spin *sp, weft_deadline_t deadline)
@@ -751,9 +813,11 @@ weft__qlanes_put(weft_queue_t *wq, void *item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    for (struct spin sp = {0, 0, 0}; spin_more(&sp, deadline);) {
-        if (!may_put(q))
+    for (struct spin sp = {0, 0, 0, 0, 0}; spin_more(&sp, deadline);) {
+        if (!may_put(q)) {
+            spin_gap(&sp);
             continue;
+        }
         rc = put_once(q, item, sp.round >= Q_SPIN_FORCE);
         if (rc != -EAGAIN)
             return rc;
@@ -792,9 +856,11 @@ weft__qlanes_get(weft_queue_t *wq, void **item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    for (struct spin sp = {0, 0, 0}; spin_more(&sp, deadline);) {
-        if (!may_get(q))
+    for (struct spin sp = {0, 0, 0, 0, 0}; spin_more(&sp, deadline);) {
+        if (!may_get(q)) {
+            spin_gap(&sp);
             continue;
+        }
         rc = get_once(q, item, sp.round >= Q_SPIN_FORCE);
         if (rc != -EAGAIN)
             return rc;
@@ -924,7 +990,8 @@ weft__qlanes_shutdown(weft_queue_t *wq, unsigned flags)
             if (lane_size(ln) == 0)
                 continue;
             how = blk_enter(&ln->clock, me, false);
-            while (weft__ring_dequeue_spsc(&ln->ring, &item))
+            while (weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen,
+                                                  &item))
                 dropped++;
             blk_exit(&ln->clock, me, how, false);
         }
