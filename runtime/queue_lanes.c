@@ -54,9 +54,26 @@
  *      plock, by its producer or by a producer moving unused credits out
  *      (which skips, by a racy read of resv and the ring's size, lanes
  *      with nothing unused: no bias is revoked for nothing).
- * Costs per item while items stream (issue #5): the ring's own index and
- * slot lines, and a read of each event count's waiters word (a line that
- * stays shared while nobody registers). What used to cost more, measured
+ * [Q8] cached indices and batching by waiting, not by holding items back:
+ *      each side keeps its view of the other's ring index (lane c_seen
+ *      under plock, p_seen under clock; ring.h *_spsc_cached), so a
+ *      producer reads the consumer's c_head line only when its view says
+ *      the lane is out of credit (lane_full), and a consumer reads the
+ *      producer's p_tail line once per run of items instead of per item.
+ *      Publication is never deferred: every put stores p_tail before it
+ *      returns, so a blocked or polling consumer can always find every
+ *      item whose put returned ([E2] needs nothing more), and try_get
+ *      after put in one thread finds the item. Runs form on the waiting
+ *      side instead: a polling waiter that found nothing waits a growing
+ *      number of pauses (spin_gap) before it looks again, and a polling
+ *      producer waits for room for a run of items (room_run, at most a
+ *      quarter of the capacity; the sleeping path takes any room). Both
+ *      are hints in the bounded polling phase only ([Q2]/[Q1] decide).
+ *      The event counts sit on lines of their own, apart from state.
+ * Costs per item while items stream (issue #5): the slot lines, the
+ * index line of the side that is written (its reader takes it once per
+ * run), and a read of each event count's waiters word (a line that stays
+ * shared while nobody registers). What used to cost more, measured
  * by counting system calls: signalers calling futex_wake for registered
  * waiters that were still polling (now only for sleepers, syncwait.h
  * [E4]); a registration (a membarrier) after ~1 us of polling (now

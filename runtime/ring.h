@@ -122,7 +122,10 @@ weft__ring_enqueue_spsc_cached(struct weft__ring *r, unsigned *c_seen, void *p)
     }
     /* [R1] release: writes to *p before the enqueue. */
     WEFT_HB_RELEASE(g);
-    r->buf[tail & mask].value = p;
+    /* relaxed: ck's fences below order the slot; atomic only so that TSan,
+     * which cannot see them, does not take the slot for a race (ck's own
+     * slot copies are suppressed as third-party code; these are ours). */
+    __atomic_store_n(&r->buf[tail & mask].value, p, __ATOMIC_RELAXED);
     /* ck's order: the slot before the index that publishes it. */
     ck_pr_fence_store();
     ck_pr_store_uint(&g->p_tail, tail + 1);
@@ -144,7 +147,8 @@ weft__ring_dequeue_spsc_cached(struct weft__ring *r, unsigned *p_seen,
     }
     /* ck's order: the snapshot of p_tail before the slot read. */
     ck_pr_fence_load();
-    *p = r->buf[head & g->mask].value;
+    /* relaxed: as the slot store in weft__ring_enqueue_spsc_cached. */
+    *p = __atomic_load_n(&r->buf[head & g->mask].value, __ATOMIC_RELAXED);
     /* ck's order: the slot read before the index that frees it. */
     ck_pr_fence_store();
     ck_pr_store_uint(&g->c_head, head + 1);
