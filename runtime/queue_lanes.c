@@ -116,7 +116,11 @@ enum {
 #ifndef Q_ROOM_RUN
 #define Q_ROOM_RUN    32u
 #endif
-/* The longest pause run between two looks of a polling waiter ([Q8]). */
+/* The first and the longest pause run between two looks of a polling
+ * waiter ([Q8]; a pause is ~20 ns here). */
+#ifndef Q_SPIN_GAP0
+#define Q_SPIN_GAP0   4u
+#endif
 #ifndef Q_SPIN_GAP
 #define Q_SPIN_GAP    64u
 #endif
@@ -777,8 +781,8 @@ struct spin {
     uint64_t start, last;
 };
 
-/* [Q8] After a look that found nothing, wait a little longer before the
- * next one (doubling, up to Q_SPIN_GAP pauses) without reading any line
+/* [Q8] Before each look, wait Q_SPIN_GAP0 pauses, doubling after each
+ * look that found nothing (up to Q_SPIN_GAP), without reading any line
  * the other side writes: a waiter that re-reads the producer's (consumer's)
  * index right after each store takes that line once per item and makes
  * the other side wait for it back; a waiter that leaves it alone for a
@@ -830,11 +834,10 @@ weft__qlanes_put(weft_queue_t *wq, void *item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    for (struct spin sp = {0, 0, 0, 0, 0}; spin_more(&sp, deadline);) {
-        if (!may_put(q)) {
-            spin_gap(&sp);
+    for (struct spin sp = {.gap = Q_SPIN_GAP0}; spin_more(&sp, deadline);) {
+        spin_gap(&sp);
+        if (!may_put(q))
             continue;
-        }
         rc = put_once(q, item, sp.round >= Q_SPIN_FORCE);
         if (rc != -EAGAIN)
             return rc;
@@ -873,11 +876,10 @@ weft__qlanes_get(weft_queue_t *wq, void **item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    for (struct spin sp = {0, 0, 0, 0, 0}; spin_more(&sp, deadline);) {
-        if (!may_get(q)) {
-            spin_gap(&sp);
+    for (struct spin sp = {.gap = Q_SPIN_GAP0}; spin_more(&sp, deadline);) {
+        spin_gap(&sp);
+        if (!may_get(q))
             continue;
-        }
         rc = get_once(q, item, sp.round >= Q_SPIN_FORCE);
         if (rc != -EAGAIN)
             return rc;
