@@ -113,17 +113,11 @@ enum {
 #define Q_SPIN_FORCE  256u
 /* The room a polling producer waits for (at most a quarter of the
  * capacity) before it tries again ([Q8]). */
-#ifndef Q_ROOM_RUN
 #define Q_ROOM_RUN    32u
-#endif
 /* The first and the longest pause run between two looks of a polling
  * waiter ([Q8]; a pause is ~20 ns here). */
-#ifndef Q_SPIN_GAP0
 #define Q_SPIN_GAP0   4u
-#endif
-#ifndef Q_SPIN_GAP
 #define Q_SPIN_GAP    64u
-#endif
 /* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
 #define Q_LANES       8u
 /* Every Q_FAIR-th take of a consumer starts at the next lane, and every
@@ -1009,8 +1003,8 @@ weft__qlanes_shutdown(weft_queue_t *wq, unsigned flags)
             if (lane_size(ln) == 0)
                 continue;
             how = blk_enter(&ln->clock, me, false);
-            while (weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen,
-                                                  &item))
+            while (
+                weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen, &item))
                 dropped++;
             blk_exit(&ln->clock, me, how, false);
         }

@@ -133,8 +133,7 @@ weft__ring_enqueue_spsc_cached(struct weft__ring *r, unsigned *c_seen, void *p)
 }
 
 static inline bool
-weft__ring_dequeue_spsc_cached(struct weft__ring *r, unsigned *p_seen,
-                               void **p)
+weft__ring_dequeue_spsc_cached(struct weft__ring *r, unsigned *p_seen, void **p)
 {
     ck_ring_t *g = &r->ring;
     /* consumer-owned: ck reads it plainly too. */
@@ -170,6 +169,8 @@ weft__ring_size_cached(const struct weft__ring *r, unsigned c_seen)
 static inline unsigned
 weft__ring_c_head(const struct weft__ring *r)
 {
+    /* As ck's enqueue reads it: a plain load (the caller only bounds its
+     * room with it; the enqueue's fence orders the slot write after). */
     return ck_pr_load_uint(&r->ring.c_head);
 }
 
