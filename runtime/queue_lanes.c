@@ -38,7 +38,10 @@
  *      clock, adds the dropped items to done and stores DRAINED.
  * [Q4] task_done: CAS done -> done + 1 while done < puts (seq_cst), then
  *      [E2] on joined. join: [E1] on joined, re-check done >= puts.
- *      puts is the sum of the lanes' counts.
+ *      puts is the sum of the lanes' counts; task_done compares with
+ *      puts_seen, an earlier sum (a lower bound: the counts only grow),
+ *      and sums the lanes again only when done reaches it, so the exact
+ *      -EOVERFLOW check does not read every producer's line per item.
  * [Q6] biased lock (lane plock/clock): bias names the thread that may
  *      enter with busy = 1 (relaxed store); asym_light(); re-load bias.
  *      Anyone else takes held (CAS, acquire), then revokes: bias = 0
@@ -184,6 +187,7 @@ struct weft_qlanes {
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t want;
     /* task_done side */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t done; /* [Q4] */
+    _Atomic uint64_t puts_seen; /* [Q4] a lower bound of total_puts() */
     /* read-mostly: state */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state; /* [Q3] */
     /* [Q8] the event counts, each on its own lines: a consumer that
@@ -384,6 +388,7 @@ weft__qlanes_create(size_t capacity, weft_queue_t **out)
     atomic_init(&q->pool, capacity);
     atomic_init(&q->want, 0);
     atomic_init(&q->done, 0);
+    atomic_init(&q->puts_seen, 0);
     atomic_init(&q->state, 0);
     weft__ec_init(&q->not_empty);
     weft__ec_init(&q->not_full);
@@ -930,12 +935,21 @@ weft__qlanes_task_done(weft_queue_t *wq)
 
     /* relaxed: the CAS below orders. */
     d = atomic_load_explicit(&q->done, memory_order_relaxed);
+    /* [Q4] relaxed: a lower bound (puts only grow); it lets task_done
+     * read the producers' lines only when done catches up with it, not
+     * once per item (each read takes a line the producer writes). */
+    p = atomic_load_explicit(&q->puts_seen, memory_order_relaxed);
     do {
-        /* relaxed: the get of the item being marked done already ordered
-         * its put (and its lane's puts increment) before us ([Q1]). */
-        p = total_puts(q, memory_order_relaxed);
-        if (d >= p)
-            return -EOVERFLOW;
+        if (d >= p) {
+            /* relaxed: the get of the item being marked done already
+             * ordered its put (and its lane's puts increment) before us
+             * ([Q1]). */
+            p = total_puts(q, memory_order_relaxed);
+            if (d >= p)
+                return -EOVERFLOW;
+            /* relaxed: a racing older value is a lower bound too. */
+            atomic_store_explicit(&q->puts_seen, p, memory_order_relaxed);
+        }
         WEFT_CHAOS_POINT();
         if (WEFT_MUTANT(11)) {
             /* MUTANT 11: [Q4] no CAS; concurrent task_dones lose counts. */
@@ -946,6 +960,7 @@ weft__qlanes_task_done(weft_queue_t *wq)
          * task_done half of the handshake. */
     } while (!atomic_compare_exchange_weak_explicit(
         &q->done, &d, d + 1, memory_order_seq_cst, memory_order_relaxed));
+    /* p may be below the real count: a superset of the wake-ups needed. */
     if (d + 1 >= p)
         weft__ec_signal(&q->joined, INT_MAX);
     return 0;
