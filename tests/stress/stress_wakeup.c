@@ -15,7 +15,8 @@
  *    fixed 1 us spin (a spinner turns sleeper all the time: [P3]), and
  *    park-only.
  *  - queue: pairs of threads ping-pong one token through two capacity-1
- *    FIFO queues with blocking put/get (queue.c, syncwait.h [E1]/[E2]).
+ *    FIFO queues with blocking put/get (queue.c, syncwait.h [E1]/[E2]);
+ *    some hand-offs wait past the getter's polling phase first.
  * Also checked: every task ran once and returned its argument, every token
  * came back in order.
  * This is a catcher of tests/mutation.sh (mutants 12, 51 and 52).
@@ -25,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <weft/future.h>
 #include <weft/pool.h>
@@ -127,6 +129,40 @@ phase_pool(unsigned workers, unsigned npools)
 
 /* ---- queue: ping-pong through two capacity-1 queues ------------------ */
 
+/* A pause before a hand-off: mostly pause_random(), but one in 8 lasts
+ * 50-250 us, longer than a blocked get's polling phase (~20 us), so the
+ * other side is asleep in the event count when the hand-off comes and
+ * only the put's wake can get it out ([E2]; mutant 12). */
+static void
+pause_queue(uint64_t *rs)
+{
+    uint64_t r = weft_test_rand(rs);
+
+    if ((r & 7) == 0) {
+        struct timespec ts = {0, (long)(50000 + (r >> 8) % 200000)};
+
+        nanosleep(&ts, NULL);
+    } else {
+        pause_random(rs);
+    }
+}
+
+/* weft_queue_get() with a deadline: a get that returns only at or after
+ * its deadline waited through it with the item there (a put cannot take
+ * 20 s here), so its wake-up was lost even if the last look found the
+ * item and returned 0. */
+static int
+get_woken(weft_queue_t *q, void **item, const char *what, unsigned id,
+          long round)
+{
+    weft_deadline_t d = weft_deadline_in(long_ns);
+    int rc = weft_queue_get(q, item, d);
+
+    if (rc == -ETIMEDOUT || weft_now_ns() >= d)
+        lost_wakeup(what, id, round);
+    return rc;
+}
+
 struct pair {
     weft_queue_t *ping, *pong;
     unsigned id;
@@ -143,14 +179,12 @@ server(void *arg)
     int rc;
 
     for (;; round++) {
-        rc = weft_queue_get(p->ping, &item, weft_deadline_in(long_ns));
-        if (rc == -ETIMEDOUT)
-            lost_wakeup("a consumer missed a put", p->id, round);
+        rc = get_woken(p->ping, &item, "a consumer missed a put", p->id, round);
         ASSERT_EQ(rc, 0);
         if (item == NULL)
             break;
         ASSERT_EQ((uintptr_t)item, (uintptr_t)(round + 1));
-        pause_random(&rs);
+        pause_queue(&rs);
         rc = weft_queue_put(p->pong, item, weft_deadline_in(long_ns));
         if (rc == -ETIMEDOUT)
             lost_wakeup("a producer missed a get", p->id, round);
@@ -173,11 +207,10 @@ client(void *arg)
     for (; round == 0 || weft_now_ns() < phase_end; round++) {
         void *want = (void *)(uintptr_t)(round + 1);
 
-        pause_random(&rs);
+        pause_queue(&rs);
         ASSERT_EQ(weft_queue_put(p->ping, want, weft_deadline_in(long_ns)), 0);
-        rc = weft_queue_get(p->pong, &item, weft_deadline_in(long_ns));
-        if (rc == -ETIMEDOUT)
-            lost_wakeup("a consumer missed a reply", p->id, round);
+        rc = get_woken(p->pong, &item, "a consumer missed a reply", p->id,
+                       round);
         ASSERT_EQ(rc, 0);
         ASSERT_TRUE(item == want);
     }
