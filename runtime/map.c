@@ -186,6 +186,7 @@ struct weft_map {
     void *ctx;
     uint64_t seed;
     bool intrusive;
+    bool plain; /* a byte map with the default hash and key_eq */
 };
 
 /* What the match callbacks compare against. */
@@ -320,6 +321,19 @@ match_bytes(struct cds_lfht_node *n, const void *arg)
     return memcmp(b->data, p->key, p->klen) == 0;
 }
 
+/* match_bytes() for an 8-byte probe key (plain maps: integers,
+ * pointers). */
+static int
+match_key8(struct cds_lfht_node *n, const void *arg)
+{
+    const struct probe *p = arg;
+    struct bnode *b = to_bnode(n);
+
+    /* [M2] */
+    WEFT_HB_ACQUIRE(b);
+    return b->klen == 8 && load64(b->data) == load64(p->key);
+}
+
 static int
 match_key_eq(struct cds_lfht_node *n, const void *arg)
 {
@@ -344,8 +358,10 @@ match_node(struct cds_lfht_node *n, const void *arg)
 }
 
 static inline cds_lfht_match_fct
-map_match(const struct weft_map *map)
+map_match(const struct weft_map *map, const struct probe *p)
 {
+    if (weft_likely(map->plain) && p->klen == 8)
+        return match_key8;
     if (map->intrusive)
         return match_node;
     return map->key_eq != NULL ? match_key_eq : match_bytes;
@@ -815,6 +831,7 @@ weft_map_create(const struct weft_map_opts *opts, weft_map_t **out)
     map->node_free = o.node_free;
     map->ctx = o.ctx;
     map->intrusive = o.node_eq != NULL;
+    map->plain = !map->intrusive && o.hash == NULL && o.key_eq == NULL;
     map->seed =
         hash_bytes(&map, sizeof(map), (uint64_t)time(NULL)) ^ (uint64_t)clock();
     map->ht = cds_lfht_new_flavor(init, init < 64 ? init : 64, max,
@@ -907,7 +924,7 @@ lookup(weft_map_t *map, const struct probe *p, unsigned long hash,
 {
     struct cds_lfht_node *n;
 
-    cds_lfht_lookup(map->ht, hash, map_match(map), p, iter);
+    cds_lfht_lookup(map->ht, hash, map_match(map, p), p, iter);
     n = cds_lfht_iter_get_node(iter);
     /* [M2] */
     if (n != NULL)
@@ -1040,7 +1057,7 @@ put_absent(weft_map_t *map, const struct probe *p, unsigned long hash,
     }
     /* [M1] the node is complete. */
     WEFT_HB_RELEASE(b);
-    old = cds_lfht_add_unique(map->ht, hash, map_match(map), p, &b->lfn);
+    old = cds_lfht_add_unique(map->ht, hash, map_match(map, p), p, &b->lfn);
     if (old != &b->lfn) {
         bnode_free(b); /* never published */
         rc = WEFT_EEXIST;
@@ -1087,8 +1104,8 @@ put_once(weft_map_t *map, const struct probe *p, unsigned long hash,
     }
     if (n == NULL) {
         /* [M5] a node appeared meanwhile: look again. */
-        if (cds_lfht_add_unique(map->ht, hash, map_match(map), p, &(*b)->lfn) !=
-            &(*b)->lfn)
+        if (cds_lfht_add_unique(map->ht, hash, map_match(map, p), p,
+                                &(*b)->lfn) != &(*b)->lfn)
             return 1;
         weft_counter_add(map->count, 1);
         *b = NULL;
@@ -1097,7 +1114,8 @@ put_once(weft_map_t *map, const struct probe *p, unsigned long hash,
     /* [M11] another thread unlinks old: look again. */
     if (!mseq_kill(&old->seq))
         return 1;
-    rc = cds_lfht_replace(map->ht, &iter, hash, map_match(map), p, &(*b)->lfn);
+    rc = cds_lfht_replace(map->ht, &iter, hash, map_match(map, p), p,
+                          &(*b)->lfn);
     WEFT_ASSERT(rc == 0); /* [M11] only the killer unlinks */
     retire(map, n);
     *b = NULL;
@@ -1269,14 +1287,14 @@ compute_once(weft_map_t *map, const struct probe *p, unsigned long hash,
                 bnode_free(b); /* never published */
                 return 1;
             }
-            verdict = cds_lfht_replace(map->ht, &iter, hash, map_match(map), p,
-                                       &b->lfn);
+            verdict = cds_lfht_replace(map->ht, &iter, hash, map_match(map, p),
+                                       p, &b->lfn);
             WEFT_ASSERT(verdict == 0); /* [M11] only the killer unlinks */
             retire(map, n);
             return 0;
         }
         /* [M5] */
-        won = cds_lfht_add_unique(map->ht, hash, map_match(map), p, &b->lfn);
+        won = cds_lfht_add_unique(map->ht, hash, map_match(map, p), p, &b->lfn);
         if (won != &b->lfn) {
             bnode_free(b); /* never published */
             return 1;
