@@ -21,6 +21,12 @@
 
 #define REPS 3
 
+/* Phase split of the last run of each pattern (WEFT_BENCH_FUTURES_PHASES=1
+ * prints it): ns spent in the submit (+ waitset_add) loop and in the
+ * result (or waitset_next) loop. Two clock reads per run, nothing per
+ * future. */
+static uint64_t phase_sr[2], phase_ac[2];
+
 static int
 noop(void *arg, void **result)
 {
@@ -33,18 +39,22 @@ run_submit_result(weft_pool_t *pool, weft_future_t **fut, size_t n)
 {
     int rc = 0;
     size_t made;
+    uint64_t t0 = bench_now_ns(), t1;
 
     for (made = 0; made < n; made++) {
         rc = weft_pool_submit(pool, noop, NULL, &fut[made]);
         if (rc != 0)
             break;
     }
+    t1 = bench_now_ns();
     for (size_t i = 0; i < made; i++) {
         int r = weft_future_result(fut[i], WEFT_DEADLINE_NEVER, NULL);
         if (r != 0 && rc == 0)
             rc = r;
         weft_future_release(fut[i]);
     }
+    phase_sr[0] = t1 - t0;
+    phase_sr[1] = bench_now_ns() - t1;
     return rc;
 }
 
@@ -56,6 +66,7 @@ run_as_completed(weft_pool_t *pool, size_t n)
     uintptr_t tag;
     size_t got = 0;
     int rc = weft_waitset_create(NULL, &ws);
+    uint64_t t0 = bench_now_ns(), t1;
 
     if (rc != 0)
         return rc;
@@ -66,6 +77,7 @@ run_as_completed(weft_pool_t *pool, size_t n)
             weft_future_release(f);
         }
     }
+    t1 = bench_now_ns();
     while (rc == 0 &&
            (rc = weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &f, &tag)) == 0) {
         rc = weft_future_result(f, WEFT_DEADLINE_POLL, NULL);
@@ -73,6 +85,8 @@ run_as_completed(weft_pool_t *pool, size_t n)
         got++;
     }
     weft_waitset_destroy(ws);
+    phase_ac[0] = t1 - t0;
+    phase_ac[1] = bench_now_ns() - t1;
     if (rc == -ENOENT && got == n)
         rc = 0;
     return rc;
@@ -100,6 +114,8 @@ main(void)
         weft_pool_t *pool;
         char params[64];
         uint64_t t0, base, ac, map;
+        uint64_t ph_sr[2] = {UINT64_MAX, UINT64_MAX};
+        uint64_t ph_ac[2] = {UINT64_MAX, UINT64_MAX};
         int rc;
 
         snprintf(params, sizeof(params), "n=%zu,threads=%u", n, threads[t]);
@@ -125,11 +141,15 @@ main(void)
             rc = run_submit_result(pool, fut, n);
             d = bench_now_ns() - t0;
             base = d < base ? d : base;
+            for (int k = 0; k < 2; k++)
+                ph_sr[k] = phase_sr[k] < ph_sr[k] ? phase_sr[k] : ph_sr[k];
             t0 = bench_now_ns();
             if (rc == 0)
                 rc = run_as_completed(pool, n);
             d = bench_now_ns() - t0;
             ac = d < ac ? d : ac;
+            for (int k = 0; k < 2; k++)
+                ph_ac[k] = phase_ac[k] < ph_ac[k] ? phase_ac[k] : ph_ac[k];
             t0 = bench_now_ns();
             if (rc == 0)
                 rc = weft_pool_map(pool, noop, args, n, NULL, NULL,
@@ -149,6 +169,18 @@ main(void)
         row("pool_map", params, (double)map / (double)n, "ns/item");
         row("as_completed_overhead", params, (double)ac / (double)base,
             "ratio");
+        if (getenv("WEFT_BENCH_FUTURES_PHASES") != NULL) {
+            /* Best of each phase over the repetitions (not necessarily
+             * from the same run as the totals above). */
+            row("futures_submit_phase", params, (double)ph_sr[0] / (double)n,
+                "ns/future");
+            row("futures_result_phase", params, (double)ph_sr[1] / (double)n,
+                "ns/future");
+            row("as_completed_add_phase", params,
+                (double)ph_ac[0] / (double)n, "ns/future");
+            row("as_completed_next_phase", params,
+                (double)ph_ac[1] / (double)n, "ns/future");
+        }
     }
     free(args);
     free(fut);
