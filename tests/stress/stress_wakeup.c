@@ -19,7 +19,7 @@
  *    some hand-offs wait past the getter's polling phase first.
  * Also checked: every task ran once and returned its argument, every token
  * came back in order.
- * This is a catcher of tests/mutation.sh (mutants 12, 51 and 52).
+ * This is a catcher of tests/mutation.sh (mutants 12, 14, 51 and 52).
  */
 #include <errno.h>
 #include <pthread.h>
