@@ -176,10 +176,10 @@ main(void)
                 "ns/future");
             row("futures_result_phase", params, (double)ph_sr[1] / (double)n,
                 "ns/future");
-            row("as_completed_add_phase", params,
-                (double)ph_ac[0] / (double)n, "ns/future");
-            row("as_completed_next_phase", params,
-                (double)ph_ac[1] / (double)n, "ns/future");
+            row("as_completed_add_phase", params, (double)ph_ac[0] / (double)n,
+                "ns/future");
+            row("as_completed_next_phase", params, (double)ph_ac[1] / (double)n,
+                "ns/future");
         }
     }
     free(args);

@@ -162,8 +162,8 @@ take_all(struct weft_waitset *ws)
          * is likely REV_AHEAD such strides below it. A prefetch never
          * faults; a wrong guess costs one useless line fetch. It breaks
          * the chain's one-miss-at-a-time latency on a cold batch. */
-        __builtin_prefetch((const char *)e - REV_AHEAD * 2 * WEFT_FCACHE_OBJ,
-                           1, 3);
+        __builtin_prefetch((const char *)e - REV_AHEAD * 2 * WEFT_FCACHE_OBJ, 1,
+                           3);
         e->node.next = (struct weft__cb_node *)(void *)rev; /* node first */
         rev = e;
         e = next;
