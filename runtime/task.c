@@ -20,7 +20,6 @@
  *      wake is by address only.
  */
 #include <limits.h>
-#include <sched.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -29,6 +28,7 @@
 
 #include "context.h"
 #include "futex.h"
+#include "joinwait.h"
 #include "rcu.h"
 #include "worker.h"
 
@@ -138,42 +138,16 @@ weft_spawn(weft_task_t *task, weft_fn fn, void *arg)
     return 0;
 }
 
-/* Wait for a stolen task, helping only with what its thief spawned. */
-static void
-wait_stolen(struct weft__worker *self, struct weft__task *t)
+/* [T2] acquire: pairs with the thief's release of runner. One round of
+ * help with what t's thief spawned under t (joinwait.h). */
+static bool
+help_thief(struct weft__worker *self, void *child)
 {
-    unsigned idle = 0;
-    uint32_t s;
+    struct weft__task *t = child;
+    struct weft__worker *r =
+        atomic_load_explicit(&t->runner, memory_order_acquire);
 
-    /* [T3] acquire: pairs with the thief's exchange. */
-    while (((s = atomic_load_explicit(&t->state, memory_order_acquire)) &
-            TASK_DONE) == 0) {
-        /* [T2] acquire: pairs with the thief's release of runner. */
-        struct weft__worker *r =
-            atomic_load_explicit(&t->runner, memory_order_acquire);
-        if (r != NULL && weft__help_under(self, r, t->base)) {
-            idle = 0;
-            continue;
-        }
-        if (++idle < 128) {
-            WEFT_CPU_RELAX();
-            continue;
-        }
-        if (idle < 256) {
-            sched_yield();
-            continue;
-        }
-        /* relaxed on failure: the loop re-reads with acquire. */
-        if (atomic_compare_exchange_weak_explicit(
-                &t->state, &s, s | TASK_WAITER, memory_order_relaxed,
-                memory_order_relaxed)) {
-            weft__rcu_worker_offline(); /* blocking: see rcu.h */
-            weft__futex_wait(&t->state, s | TASK_WAITER,
-                             weft_now_ns() + 100 * WEFT_NS_PER_US);
-            weft__rcu_worker_online();
-        }
-        idle = 0; /* woken or timed out: help again before sleeping */
-    }
+    return r != NULL && weft__help_under(self, r, t->base);
 }
 
 /* Off the fast path: t was stolen, already ran here, or newer jobs sit
@@ -196,7 +170,8 @@ sync_slow(struct weft__worker *self, struct weft__task *t,
             break;
         }
         if (job == NULL) {
-            wait_stolen(self, t);
+            weft__join_wait(self, &t->state, TASK_DONE, TASK_WAITER, help_thief,
+                            t);
             break;
         }
         job->exec(job, self); /* spawned after t and not yet synced */

@@ -53,7 +53,6 @@
  */
 #include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stddef.h>
 #include <sys/mman.h>
 
@@ -61,6 +60,7 @@
 
 #include "context.h"
 #include "futex.h"
+#include "joinwait.h"
 #include "rcu.h"
 #include "worker.h"
 
@@ -343,7 +343,7 @@ run_stolen(struct weft__worker *self, struct weft__worker *owner,
     s->cbase = weft__deque_bottom(&self->dq);
     s->tbase = (int32_t)slot_index(self, self->dq.tt_head);
     /* [Y4] release: the bases before thief; pairs with the owner's
-     * acquire in wait_stolen(). */
+     * acquire in weft__join_wait(). */
     atomic_store_explicit(&s->thief, self, memory_order_release);
     weft__stat_add(&self->stats, WEFT_ST_RUN, 1);
     /* relaxed: a statistic; RMW as several thieves may add. */
@@ -583,42 +583,16 @@ help(struct weft__worker *self, struct weft__worker *th, struct weft__tslot *s)
     return weft__help_under(self, th, s->cbase);
 }
 
-/* Owner: wait for a stolen slot, helping its thief (leapfrogging). */
-static void
-wait_stolen(struct weft__worker *self, struct weft__tslot *s)
+/* [Y4] acquire: pairs with the thief's release of thief. One round of
+ * help with what s's thief spawned (leapfrogging, joinwait.h). */
+static bool
+help_thief(struct weft__worker *self, void *child)
 {
-    unsigned idle = 0;
-    uint32_t st;
+    struct weft__tslot *s = child;
+    struct weft__worker *th =
+        atomic_load_explicit(&s->thief, memory_order_acquire);
 
-    /* [Y5] acquire: pairs with the thief's exchange. */
-    while (((st = atomic_load_explicit(&s->state, memory_order_acquire)) &
-            TS_DONE) == 0) {
-        /* [Y4] acquire: pairs with the thief's release of thief. */
-        struct weft__worker *th =
-            atomic_load_explicit(&s->thief, memory_order_acquire);
-        if (th != NULL && help(self, th, s)) {
-            idle = 0;
-            continue;
-        }
-        if (++idle < 128) {
-            WEFT_CPU_RELAX();
-            continue;
-        }
-        if (idle < 256) {
-            sched_yield();
-            continue;
-        }
-        /* relaxed on failure: the loop re-reads with acquire. */
-        if (atomic_compare_exchange_weak_explicit(
-                &s->state, &st, st | TS_WAITER, memory_order_relaxed,
-                memory_order_relaxed)) {
-            weft__rcu_worker_offline(); /* blocking: see rcu.h */
-            weft__futex_wait(&s->state, st | TS_WAITER,
-                             weft_now_ns() + 100 * WEFT_NS_PER_US);
-            weft__rcu_worker_online();
-        }
-        idle = 0;
-    }
+    return th != NULL && help(self, th, s);
 }
 
 WEFT_API int
@@ -658,7 +632,7 @@ weft_typed_sync_slow(struct weft_typed_slot **ps, uintptr_t save[3])
         /* Taken by a thief. head stays above s while we wait and help, so
          * nothing spawned meanwhile reuses s; after it, every slot below s
          * is still taken (tt_allstolen). */
-        wait_stolen(self, s);
+        weft__join_wait(self, &s->state, TS_DONE, TS_WAITER, help_thief, s);
         /* relaxed: the thief is done with s (after [Y5]). */
         atomic_store_explicit(&s->thief, NULL, memory_order_relaxed);
         atomic_store_explicit(&s->state, 0, memory_order_relaxed);
