@@ -38,7 +38,10 @@
  *      clock, adds the dropped items to done and stores DRAINED.
  * [Q4] task_done: CAS done -> done + 1 while done < puts (seq_cst), then
  *      [E2] on joined. join: [E1] on joined, re-check done >= puts.
- *      puts is the sum of the lanes' counts.
+ *      puts is the sum of the lanes' counts; task_done compares with
+ *      puts_seen, an earlier sum (a lower bound: the counts only grow),
+ *      and sums the lanes again only when done reaches it, so the exact
+ *      -EOVERFLOW check does not read every producer's line per item.
  * [Q6] biased lock (lane plock/clock): bias names the thread that may
  *      enter with busy = 1 (relaxed store); asym_light(); re-load bias.
  *      Anyone else takes held (CAS, acquire), then revokes: bias = 0
@@ -54,9 +57,26 @@
  *      plock, by its producer or by a producer moving unused credits out
  *      (which skips, by a racy read of resv and the ring's size, lanes
  *      with nothing unused: no bias is revoked for nothing).
- * Costs per item while items stream (issue #5): the ring's own index and
- * slot lines, and a read of each event count's waiters word (a line that
- * stays shared while nobody registers). What used to cost more, measured
+ * [Q8] cached indices and batching by waiting, not by holding items back:
+ *      each side keeps its view of the other's ring index (lane c_seen
+ *      under plock, p_seen under clock; ring.h *_spsc_cached), so a
+ *      producer reads the consumer's c_head line only when its view says
+ *      the lane is out of credit (lane_full), and a consumer reads the
+ *      producer's p_tail line once per run of items instead of per item.
+ *      Publication is never deferred: every put stores p_tail before it
+ *      returns, so a blocked or polling consumer can always find every
+ *      item whose put returned ([E2] needs nothing more), and try_get
+ *      after put in one thread finds the item. Runs form on the waiting
+ *      side instead: a polling waiter that found nothing waits a growing
+ *      number of pauses (spin_gap) before it looks again, and a polling
+ *      producer waits for room for a run of items (room_run, at most a
+ *      quarter of the capacity; the sleeping path takes any room). Both
+ *      are hints in the bounded polling phase only ([Q2]/[Q1] decide).
+ *      The event counts sit on lines of their own, apart from state.
+ * Costs per item while items stream (issue #5): the slot lines, the
+ * index line of the side that is written (its reader takes it once per
+ * run), and a read of each event count's waiters word (a line that stays
+ * shared while nobody registers). What used to cost more, measured
  * by counting system calls: signalers calling futex_wake for registered
  * waiters that were still polling (now only for sleepers, syncwait.h
  * [E4]); a registration (a membarrier) after ~1 us of polling (now
@@ -67,6 +87,7 @@
 #include "queue_lanes.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <string.h>
 
 #include <weft/queue.h>
@@ -93,6 +114,13 @@ enum {
  * do not revoke other threads' biases. */
 #define Q_SPIN_CLOCK  32u
 #define Q_SPIN_FORCE  256u
+/* The room a polling producer waits for (at most a quarter of the
+ * capacity) before it tries again ([Q8]). */
+#define Q_ROOM_RUN    32u
+/* The first and the longest pause run between two looks of a polling
+ * waiter ([Q8]; a pause is ~20 ns here). */
+#define Q_SPIN_GAP0   4u
+#define Q_SPIN_GAP    64u
 /* Lanes of a FIFO queue (producer threads sharing one lane serialise). */
 #define Q_LANES       8u
 /* Every Q_FAIR-th take of a consumer starts at the next lane, and every
@@ -122,8 +150,10 @@ struct lane {
     _Alignas(WEFT_PAD_ALIGN) struct blk plock;
     _Atomic size_t resv;   /* [Q7] written under plock: credits */
     _Atomic uint64_t puts; /* [Q1] under plock */
+    unsigned c_seen;       /* [Q8] under plock: the producer's c_head */
     /* consumer side */
     _Alignas(WEFT_PAD_ALIGN) struct blk clock;
+    unsigned p_seen; /* [Q8] under clock: the consumer's p_tail */
     /* read-mostly: set once */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t ready; /* ring allocated */
     struct weft__ring ring; /* ck pads c_head and p_tail lines itself */
@@ -148,18 +178,24 @@ struct weft_qlanes {
     size_t cap;
     unsigned slots;     /* ring slots of each lane */
     size_t batch;       /* credits taken from pool at once */
+    size_t room_run;    /* [Q8] the room a polling producer waits for */
     struct lane *lanes; /* Q_LANES */
     /* credits not held by any lane [Q7] */
     _Alignas(WEFT_PAD_ALIGN) _Atomic size_t pool;
-    /* [Q7] a producer found pool empty: owners give unused credits back */
+    /* [Q7] a producer found pool empty: owners give unused credits back;
+     * the asking lane + 1 */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t want;
     /* task_done side */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t done; /* [Q4] */
-    /* read-mostly: state and the sleepers' event counts */
+    _Atomic uint64_t puts_seen; /* [Q4] a lower bound of total_puts() */
+    /* read-mostly: state */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state; /* [Q3] */
-    struct weft__ec not_empty;
-    struct weft__ec not_full;
-    struct weft__ec joined;
+    /* [Q8] the event counts, each on its own lines: a consumer that
+     * registers on not_empty does not take the line that every get reads
+     * (not_full's waiters) or that every put reads (state). */
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec not_empty;
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec not_full;
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec joined;
 };
 
 /* ---- thread numbers ------------------------------------------------- */
@@ -319,6 +355,9 @@ weft__qlanes_create(size_t capacity, weft_queue_t **out)
     for (slots = 4; slots < capacity + 1; slots <<= 1)
         ;
     q->slots = slots;
+    q->room_run = capacity / 4 < Q_ROOM_RUN ? capacity / 4 : Q_ROOM_RUN;
+    if (q->room_run == 0)
+        q->room_run = 1;
     q->batch = capacity / (4 * Q_LANES);
     if (q->batch == 0)
         q->batch = 1;
@@ -349,6 +388,7 @@ weft__qlanes_create(size_t capacity, weft_queue_t **out)
     atomic_init(&q->pool, capacity);
     atomic_init(&q->want, 0);
     atomic_init(&q->done, 0);
+    atomic_init(&q->puts_seen, 0);
     atomic_init(&q->state, 0);
     weft__ec_init(&q->not_empty);
     weft__ec_init(&q->not_full);
@@ -412,6 +452,19 @@ lane_ready(struct weft_qlanes *q, struct lane *ln)
      * with the acquire in lane_size() and fifo_take(). */
     atomic_store_explicit(&ln->ready, 1, memory_order_release);
     return 0;
+}
+
+/* [Q7][Q8] Under ln's plock: whether the lane has no credit for one more
+ * item. The cached bound first (no read of the consumer's line while it
+ * says there is room); c_head only when it says full. */
+static inline bool
+lane_full(struct lane *ln)
+{
+    if (weft_likely(weft__ring_size_cached(&ln->ring, ln->c_seen) <
+                    resv_get(ln)))
+        return false;
+    ln->c_seen = weft__ring_c_head(&ln->ring);
+    return weft__ring_size_cached(&ln->ring, ln->c_seen) >= resv_get(ln);
 }
 
 /* [Q7] up to want credits from pool. */
@@ -489,9 +542,10 @@ put_credit(struct weft_qlanes *q, unsigned self, uint32_t me, bool force,
     if (weft__ring_size(&ln->ring) < resv_get(ln))
         return 0;
     blk_exit(&ln->plock, me, *how, true);
-    /* relaxed: a request; pool's CAS carries the credits. */
-    if (atomic_load_explicit(&q->want, memory_order_relaxed) == 0)
-        atomic_store_explicit(&q->want, 1, memory_order_relaxed);
+    /* relaxed: a request (the lane asking, + 1; the latest one wins);
+     * pool's CAS carries the credits. */
+    if (atomic_load_explicit(&q->want, memory_order_relaxed) != self + 1)
+        atomic_store_explicit(&q->want, self + 1, memory_order_relaxed);
     *stolen = lanes_steal(q, self, me, force);
     *how = blk_enter(&ln->plock, me, false);
     resv_set(ln, resv_get(ln) + *stolen);
@@ -530,6 +584,7 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     unsigned self = (me - 1) % Q_LANES;
     struct lane *ln = &q->lanes[self];
     size_t stolen = 0;
+    uint32_t want;
     bool ok;
     int how, rc = 0;
 
@@ -543,7 +598,7 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     rc = lane_ready(q, ln);
     if (weft_unlikely(rc != 0))
         goto out;
-    if (weft_unlikely(weft__ring_size(&ln->ring) >= resv_get(ln))) {
+    if (weft_unlikely(lane_full(ln))) {
         rc = put_credit(q, self, me, force, &how, &stolen);
         if (rc != 0)
             goto out;
@@ -553,11 +608,13 @@ fifo_put(struct weft_qlanes *q, void *item, bool force)
     atomic_store_explicit(
         &ln->puts, atomic_load_explicit(&ln->puts, memory_order_relaxed) + 1,
         memory_order_relaxed);
-    ok = weft__ring_enqueue_spsc(&ln->ring, item);
+    ok = weft__ring_enqueue_spsc_cached(&ln->ring, &ln->c_seen, item);
     WEFT_ASSERT(ok);
-    /* relaxed: a request; rarely written, so its line stays shared. */
-    if (weft_unlikely(atomic_load_explicit(&q->want, memory_order_relaxed)) &&
-        put_give(q, ln))
+    /* relaxed: a request; rarely written, so its line stays shared. A
+     * lane does not serve its own request (its credits are used: reading
+     * c_head for nothing on every put while it stays full). */
+    want = atomic_load_explicit(&q->want, memory_order_relaxed);
+    if (weft_unlikely(want != 0 && want != self + 1) && put_give(q, ln))
         stolen = 2; /* wake the sleepers below */
 out:
     blk_exit(&ln->plock, me, how, true);
@@ -573,7 +630,7 @@ static bool
 lane_take(struct lane *ln, uint32_t me, void **item)
 {
     int how = blk_enter(&ln->clock, me, false);
-    bool ok = weft__ring_dequeue_spsc(&ln->ring, item);
+    bool ok = weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen, item);
 
     blk_exit(&ln->clock, me, how, true);
     return ok;
@@ -597,7 +654,8 @@ fifo_take(struct weft_qlanes *q, uint32_t me, void **item, bool force)
     if (weft_likely(atomic_load_explicit(&q->lanes[start].ready,
                                          memory_order_acquire) &&
                     blk_fast(&q->lanes[start].clock, me))) {
-        bool ok = weft__ring_dequeue_spsc(&q->lanes[start].ring, item);
+        struct lane *ln = &q->lanes[start];
+        bool ok = weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen, item);
 
         blk_exit(&q->lanes[start].clock, me, BLK_FAST, true);
         if (ok) {
@@ -698,8 +756,11 @@ get_once(struct weft_qlanes *q, void **item, bool force)
 static bool
 may_put(const struct weft_qlanes *q)
 {
-    /* relaxed: a hint. */
-    return fifo_len(q) < q->cap ||
+    /* relaxed: a hint. [Q8] room for a run of items: a producer that
+     * puts as soon as one slot frees takes the consumer's index line once
+     * per item while the queue stays full. (Only the polling phase waits
+     * for the run; the sleeping path takes any room.) */
+    return fifo_len(q) + q->room_run <= q->cap ||
            atomic_load_explicit(&q->state, memory_order_relaxed) != 0;
 }
 
@@ -715,9 +776,30 @@ may_get(const struct weft_qlanes *q)
  * it is over (Q_SPIN_NS spent, the thread was kept off the CPU, or the
  * deadline is near). */
 struct spin {
-    unsigned round;
+    unsigned round, gap, paused;
     uint64_t start, last;
 };
+
+/* [Q8] Before each look, wait Q_SPIN_GAP0 pauses, doubling after each
+ * look that found nothing (up to Q_SPIN_GAP), without reading any line
+ * the other side writes: a waiter that re-reads the producer's (consumer's)
+ * index right after each store takes that line once per item and makes
+ * the other side wait for it back; a waiter that leaves it alone for a
+ * moment finds a run of items (of room) at its next look. */
+static void
+spin_gap(struct spin *sp)
+{
+    for (unsigned i = 0; i < sp->gap; i++)
+        WEFT_CPU_RELAX();
+    /* Yield after every 64 pauses, as weft__spin_step does: a thread that
+     * shares a CPU with the other side lets it run. */
+    sp->paused += sp->gap;
+    if (sp->paused >= 64u) {
+        sp->paused = 0;
+        sched_yield();
+    }
+    sp->gap = sp->gap * 2 + 1 < Q_SPIN_GAP ? sp->gap * 2 + 1 : Q_SPIN_GAP;
+}
 
 static bool
 spin_more(struct spin *sp, weft_deadline_t deadline)
@@ -751,7 +833,8 @@ weft__qlanes_put(weft_queue_t *wq, void *item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    for (struct spin sp = {0, 0, 0}; spin_more(&sp, deadline);) {
+    for (struct spin sp = {.gap = Q_SPIN_GAP0}; spin_more(&sp, deadline);) {
+        spin_gap(&sp);
         if (!may_put(q))
             continue;
         rc = put_once(q, item, sp.round >= Q_SPIN_FORCE);
@@ -792,7 +875,8 @@ weft__qlanes_get(weft_queue_t *wq, void **item, weft_deadline_t deadline)
         return rc;
     if (deadline == WEFT_DEADLINE_POLL)
         return -ETIMEDOUT;
-    for (struct spin sp = {0, 0, 0}; spin_more(&sp, deadline);) {
+    for (struct spin sp = {.gap = Q_SPIN_GAP0}; spin_more(&sp, deadline);) {
+        spin_gap(&sp);
         if (!may_get(q))
             continue;
         rc = get_once(q, item, sp.round >= Q_SPIN_FORCE);
@@ -851,12 +935,21 @@ weft__qlanes_task_done(weft_queue_t *wq)
 
     /* relaxed: the CAS below orders. */
     d = atomic_load_explicit(&q->done, memory_order_relaxed);
+    /* [Q4] relaxed: a lower bound (puts only grow); it lets task_done
+     * read the producers' lines only when done catches up with it, not
+     * once per item (each read takes a line the producer writes). */
+    p = atomic_load_explicit(&q->puts_seen, memory_order_relaxed);
     do {
-        /* relaxed: the get of the item being marked done already ordered
-         * its put (and its lane's puts increment) before us ([Q1]). */
-        p = total_puts(q, memory_order_relaxed);
-        if (d >= p)
-            return -EOVERFLOW;
+        if (d >= p) {
+            /* relaxed: the get of the item being marked done already
+             * ordered its put (and its lane's puts increment) before us
+             * ([Q1]). */
+            p = total_puts(q, memory_order_relaxed);
+            if (d >= p)
+                return -EOVERFLOW;
+            /* relaxed: a racing older value is a lower bound too. */
+            atomic_store_explicit(&q->puts_seen, p, memory_order_relaxed);
+        }
         WEFT_CHAOS_POINT();
         if (WEFT_MUTANT(11)) {
             /* MUTANT 11: [Q4] no CAS; concurrent task_dones lose counts. */
@@ -867,6 +960,7 @@ weft__qlanes_task_done(weft_queue_t *wq)
          * task_done half of the handshake. */
     } while (!atomic_compare_exchange_weak_explicit(
         &q->done, &d, d + 1, memory_order_seq_cst, memory_order_relaxed));
+    /* p may be below the real count: a superset of the wake-ups needed. */
     if (d + 1 >= p)
         weft__ec_signal(&q->joined, INT_MAX);
     return 0;
@@ -924,7 +1018,8 @@ weft__qlanes_shutdown(weft_queue_t *wq, unsigned flags)
             if (lane_size(ln) == 0)
                 continue;
             how = blk_enter(&ln->clock, me, false);
-            while (weft__ring_dequeue_spsc(&ln->ring, &item))
+            while (
+                weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen, &item))
                 dropped++;
             blk_exit(&ln->clock, me, how, false);
         }
