@@ -42,16 +42,30 @@
  *      puts_seen, an earlier sum (a lower bound: the counts only grow),
  *      and sums the lanes again only when done reaches it, so the exact
  *      -EOVERFLOW check does not read every producer's line per item.
- * [Q6] biased lock (lane plock/clock): bias names the thread that may
- *      enter with busy = 1 (relaxed store); asym_light(); re-load bias.
- *      Anyone else takes held (CAS, acquire), then revokes: bias = 0
- *      (seq_cst); asym_heavy(); waits for busy == 0 (acquire, pairs with
- *      the owner's release store of busy). As in [E1]/[E2], either the
- *      owner's re-load sees the revocation (and it backs out to the slow
- *      path) or the revoker sees busy and waits. A slow-path holder gives
- *      the bias to itself when it holds the lock for the first time, or
- *      Q_REBIAS times in a row after a revocation (hysteresis, so that two
- *      threads sharing a lane do not pay a membarrier per item).
+ * [Q6] biased lock (lane plock/clock): bias names the record (struct
+ *      qthr) of the thread that may enter by storing its own record's in
+ *      = the lock (release; only that thread writes its in); asym_light();
+ *      re-load bias. Anyone else takes held (CAS, acquire), then revokes:
+ *      bias = NULL (seq_cst); asym_heavy(); waits until the owner's in !=
+ *      the lock (acquire, pairs with the owner's release stores of in). As
+ *      in [E1]/[E2], either the owner's re-load sees the revocation (and
+ *      it backs out, in = NULL, to the slow path) or the revoker sees in
+ *      and waits. Every hand-off of a lock is thus a release/acquire pair
+ *      that TSan sees too: owner -> revoker on in, slow-path holder ->
+ *      next holder (or -> itself as the new owner) on held. The flag is
+ *      the owner's own word, not the lock's: with one busy word per lock
+ *      (queue5), a thread that read bias == itself, was revoked and
+ *      replaced by a new owner before it stored busy = 1, then backed out
+ *      with busy = 0, cleared the NEW owner's flag, and the next revoker
+ *      entered beside that owner (issue #5's TSan report: two consumers
+ *      in one lane's SPSC dequeue). A thread is inside at most one lock
+ *      on the fast path at a time (no caller nests them). A slow-path
+ *      holder gives the bias to itself when it holds the lock for the
+ *      first time, or Q_REBIAS times in a row after a revocation
+ *      (hysteresis, so that two threads sharing a lane do not pay a
+ *      membarrier per item). An exiting thread gives its record back
+ *      (owned = 0, release; a new thread's claim CAS acquires), biases
+ *      included.
  * [Q7] credits: pool is taken with a CAS (acq_rel: a count only, the
  *      lane lock orders the rest); resv is written only under the lane's
  *      plock, by its producer or by a producer moving unused credits out
@@ -87,6 +101,7 @@
 #include "queue_lanes.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 
@@ -135,14 +150,30 @@ enum {
  * lane's first put (which may then fail with -ENOMEM). */
 #define Q_EAGER_BYTES (128u * 1024u)
 
+/* [Q6] a thread's record: its fast-path flag lives in memory only this
+ * thread writes, so a thread whose bias was revoked while it was entering
+ * cannot clear the flag of the lock's next owner (the race of issue #5's
+ * TSan report: with one busy word per lock, such a thread's back-out
+ * store of busy = 0 let a revoker in beside the new owner). Records are
+ * never freed: a thread's exit gives its record back (owned = 0) and a
+ * later thread claims it, with the biases it still holds (the dead thread
+ * is inside nothing). */
+struct qthr {
+    /* [Q6] the lock this thread is inside on the fast path, or NULL;
+     * written only by the thread, read by revokers. */
+    _Alignas(WEFT_PAD_ALIGN) _Atomic(const void *) in;
+    uint32_t tid;              /* number + 1 (lane choice); set by claim */
+    _Atomic uint32_t owned;    /* claimed by a live thread */
+    struct qthr *next;         /* the list of all records; set once */
+};
+
 /* [Q6] a biased lock. */
 struct blk {
-    _Atomic uint32_t bias; /* thread number + 1 of the owner, or 0 */
-    _Atomic uint32_t busy; /* the owner is inside on the fast path */
-    _Atomic uint32_t held; /* the slow path's lock */
-    uint32_t last;         /* under held: the last slow-path holder */
-    uint32_t streak;       /* under held: its acquisitions in a row */
-    uint32_t revoked;      /* under held: whether a bias was revoked */
+    _Atomic(struct qthr *) bias; /* the owner's record, or NULL */
+    _Atomic uint32_t held;       /* the slow path's lock */
+    struct qthr *last;           /* under held: the last slow-path holder */
+    uint32_t streak;             /* under held: its acquisitions in a row */
+    uint32_t revoked;            /* under held: whether a bias was revoked */
 };
 
 struct lane {
@@ -201,24 +232,95 @@ struct weft_qlanes {
 /* ---- thread numbers ------------------------------------------------- */
 
 static _Atomic uint32_t q_next_tid;
-static _Thread_local uint32_t q_tid;   /* number + 1; 0: none yet */
+/* [Q6] every record ever made (pushed only, never freed). */
+static _Atomic(struct qthr *) q_thrs;
+static pthread_key_t q_key; /* its destructor gives the record back */
+static pthread_once_t q_key_once = PTHREAD_ONCE_INIT;
+static bool q_key_ok;
+/* The record of a thread that could not get one of its own (allocation
+ * failed): never given a bias, so it only takes the slow path. */
+static struct qthr q_nobias = {.tid = 1};
+static _Thread_local struct qthr *q_self; /* NULL: none yet */
 static _Thread_local uint32_t q_hint;  /* the lane this thread last got from */
 static _Thread_local uint32_t q_takes; /* gets, for the fairness turn */
 
-static inline uint32_t
-self_tid(void)
+/* Thread exit: give the record back. */
+static void
+qthr_exit(void *arg)
 {
-    if (weft_unlikely(q_tid == 0)) {
-        uint32_t t;
-        do /* relaxed: a unique number, no data attached. */
-            t = atomic_fetch_add_explicit(&q_next_tid, 1,
-                                          memory_order_relaxed) +
-                1;
-        while (t == 0);
-        q_tid = t;
-        q_hint = t;
+    struct qthr *t = arg;
+
+    q_self = NULL; /* a later destructor's queue call claims again */
+    /* [Q6] release: pairs with the acquire CAS in qthr_claim(): this
+     * thread's sections (it is inside none now) before the next owner's. */
+    atomic_store_explicit(&t->owned, 0, memory_order_release);
+}
+
+static void
+qthr_key_init(void)
+{
+    q_key_ok = pthread_key_create(&q_key, qthr_exit) == 0;
+}
+
+/* The calling thread's first queue call: claim a free record or make one. */
+static __attribute__((noinline)) struct qthr *
+qthr_claim(void)
+{
+    struct qthr *t = NULL;
+    uint32_t zero;
+
+    pthread_once(&q_key_once, qthr_key_init);
+    /* Without the key no record is ever given back: none to look for. */
+    if (q_key_ok) {
+        /* acquire: pairs with the release CAS that pushed each record. */
+        for (t = atomic_load_explicit(&q_thrs, memory_order_acquire);
+             t != NULL; t = t->next) {
+            zero = 0;
+            /* relaxed: a hint. [Q6] acquire: pairs with the release store
+             * in qthr_exit(). */
+            if (atomic_load_explicit(&t->owned, memory_order_relaxed) == 0 &&
+                atomic_compare_exchange_strong_explicit(
+                    &t->owned, &zero, 1, memory_order_acquire,
+                    memory_order_relaxed))
+                break;
+        }
     }
-    return q_tid;
+    if (t == NULL) {
+        t = weft__aligned_alloc(WEFT_PAD_ALIGN, sizeof(*t));
+        if (t == NULL)
+            return &q_nobias; /* not cached: the next call tries again */
+        atomic_init(&t->in, NULL);
+        atomic_init(&t->owned, 1);
+        /* relaxed: the CAS below re-reads on failure. */
+        t->next = atomic_load_explicit(&q_thrs, memory_order_relaxed);
+        /* release: the record's fields before a claimer's acquire load. */
+        while (!atomic_compare_exchange_weak_explicit(
+            &q_thrs, &t->next, t, memory_order_release, memory_order_relaxed))
+            ;
+    }
+    /* A new number for each thread, even on a recycled record: a thread
+     * that starts after another one exited gets a lane of its own. */
+    do /* relaxed: a unique number, no data attached. */
+        t->tid = atomic_fetch_add_explicit(&q_next_tid, 1,
+                                           memory_order_relaxed) +
+                 1;
+    while (t->tid == 0);
+    /* Without the destructor the record stays claimed (a leak, no harm). */
+    if (q_key_ok)
+        (void)pthread_setspecific(q_key, t);
+    q_self = t;
+    q_hint = t->tid;
+    return t;
+}
+
+static inline struct qthr *
+self_thr(void)
+{
+    struct qthr *t = q_self;
+
+    if (weft_unlikely(t == NULL))
+        t = qthr_claim();
+    return t;
 }
 
 /* ---- [Q6] the biased lock ------------------------------------------- */
@@ -228,42 +330,45 @@ enum { BLK_FAIL = 0, BLK_FAST = 1, BLK_SLOW = 2 };
 static void
 blk_init(struct blk *l)
 {
-    atomic_init(&l->bias, 0);
-    atomic_init(&l->busy, 0);
+    atomic_init(&l->bias, NULL);
     atomic_init(&l->held, 0);
-    l->last = 0;
+    l->last = NULL;
     l->streak = 0;
     l->revoked = 0;
 }
 
 /* The owner's path: true when inside (then blk_exit(.., BLK_FAST, ..)). */
 static inline bool
-blk_fast(struct blk *l, uint32_t me)
+blk_fast(struct blk *l, struct qthr *me)
 {
     /* relaxed: a hint; the re-load below decides. */
     if (atomic_load_explicit(&l->bias, memory_order_relaxed) != me)
         return false;
-    /* [Q6] relaxed: ordered before the re-load of bias by the asymmetric
-     * fence (the owner's half of the handshake with blk_slow()). */
-    atomic_store_explicit(&l->busy, 1, WEFT_MO_FENCED(memory_order_relaxed));
+    /* [Q6] release: a revoker that reads any later value of in (l, or
+     * another lock) acquires this thread's earlier sections too; ordered
+     * before the re-load of bias by the asymmetric fence (the owner's half
+     * of the handshake with blk_slow()). Only this thread writes its in. */
+    atomic_store_explicit(&me->in, l, WEFT_MO_FENCED(memory_order_release));
     weft__asym_light();
-    /* [Q6] relaxed: ordered by the fence above; only this thread or a
-     * revoker (which then waits for busy == 0) writes bias. */
+    /* [Q6] relaxed: ordered by the fence above; written only under held
+     * (a revoker, which then waits for our in != l; or a slow-path holder
+     * taking the bias for itself). */
     if (weft_likely(atomic_load_explicit(
                         &l->bias, WEFT_MO_FENCED(memory_order_relaxed)) == me))
         return true;
-    /* [Q6] release: pairs with the revoker's acquire load of busy. */
-    atomic_store_explicit(&l->busy, 0, memory_order_release);
+    /* [Q6] release: pairs with the revoker's acquire load of in. */
+    atomic_store_explicit(&me->in, NULL, memory_order_release);
     return false;
 }
 
 /* The slow path: take held, then revoke another thread's bias. BLK_FAIL
  * only when try and held is taken. */
 static int
-blk_slow(struct blk *l, uint32_t me, bool try)
+blk_slow(struct blk *l, struct qthr *me, bool try)
 {
     unsigned round = 0;
-    uint32_t zero, b;
+    uint32_t zero;
+    struct qthr *b;
 
     for (;;) {
         zero = 0;
@@ -277,21 +382,23 @@ blk_slow(struct blk *l, uint32_t me, bool try)
             return BLK_FAIL;
         weft__spin_step(&round);
     }
-    /* relaxed: bias is written under held, or by its owner for itself. */
+    /* relaxed: bias is written only under held. b == me: a record this
+     * thread took over from an exited one (which is inside nothing). */
     b = atomic_load_explicit(&l->bias, memory_order_relaxed);
-    if (b != 0 && b != me) {
+    if (b != NULL && b != me) {
         /* [Q6] seq_cst: the revoker's half of the handshake. */
-        atomic_store_explicit(&l->bias, 0, memory_order_seq_cst);
+        atomic_store_explicit(&l->bias, NULL, memory_order_seq_cst);
         WEFT_CHAOS_POINT();
         l->revoked = 1;
         /* MUTANT 13: [Q6] the revoker neither fences nor waits for the
          * owner to leave: both are inside the lane at once. */
         if (!WEFT_MUTANT(13)) {
             weft__asym_heavy();
-            /* [Q6] acquire: pairs with the owner's release store of
-             * busy. */
-            while (atomic_load_explicit(
-                       &l->busy, WEFT_MO_FENCED(memory_order_acquire)) != 0)
+            /* [Q6] acquire: pairs with the owner's release stores of its
+             * in (leaving l, or entering any lock after leaving l). */
+            while (atomic_load_explicit(&b->in, WEFT_MO_FENCED(
+                                                    memory_order_acquire)) ==
+                   (const void *)l)
                 weft__spin_step(&round);
         }
     }
@@ -306,7 +413,7 @@ blk_slow(struct blk *l, uint32_t me, bool try)
 
 /* Enter: the fast path if biased to me, else the slow one. */
 static inline int
-blk_enter(struct blk *l, uint32_t me, bool try)
+blk_enter(struct blk *l, struct qthr *me, bool try)
 {
     if (weft_likely(blk_fast(l, me)))
         return BLK_FAST;
@@ -314,19 +421,21 @@ blk_enter(struct blk *l, uint32_t me, bool try)
 }
 
 /* Leave. rebias: a slow-path holder may take the bias (regular users do;
- * credit moves and shutdown sweeps do not). */
+ * credit moves and shutdown sweeps do not; nor a thread without a record
+ * of its own). */
 static inline void
-blk_exit(struct blk *l, uint32_t me, int how, bool rebias)
+blk_exit(struct blk *l, struct qthr *me, int how, bool rebias)
 {
     if (weft_likely(how == BLK_FAST)) {
-        /* [Q6] release: the section before a revoker's acquire of busy. */
-        atomic_store_explicit(&l->busy, 0, memory_order_release);
+        /* [Q6] release: the section before a revoker's acquire of in. */
+        atomic_store_explicit(&me->in, NULL, memory_order_release);
         return;
     }
     /* relaxed: under held; read by this thread's fast path and by the
      * next slow-path holder (after its acquire of held). */
-    if (rebias && l->streak >= (l->revoked ? Q_REBIAS : 1u) &&
-        atomic_load_explicit(&l->bias, memory_order_relaxed) == 0)
+    if (rebias && me != &q_nobias &&
+        l->streak >= (l->revoked ? Q_REBIAS : 1u) &&
+        atomic_load_explicit(&l->bias, memory_order_relaxed) == NULL)
         atomic_store_explicit(&l->bias, me, memory_order_relaxed);
     /* [Q6] release: pairs with the acquire CAS in blk_slow(). */
     atomic_store_explicit(&l->held, 0, memory_order_release);
@@ -493,7 +602,7 @@ pool_take(struct weft_qlanes *q, size_t want)
  * their owners give credits back on their own when want is set. Returns
  * the credits moved. */
 static size_t
-lanes_steal(struct weft_qlanes *q, unsigned self, uint32_t me, bool force)
+lanes_steal(struct weft_qlanes *q, unsigned self, struct qthr *me, bool force)
 {
     size_t got = 0;
 
@@ -502,14 +611,14 @@ lanes_steal(struct weft_qlanes *q, unsigned self, uint32_t me, bool force)
         size_t occ, unused, take;
         int how;
 
-        uint32_t b;
+        struct qthr *b;
 
         /* relaxed: a hint; a lane without a ring has no credits. */
         if (!atomic_load_explicit(&ln->ready, memory_order_relaxed))
             continue;
         /* relaxed: a preference only. */
         b = atomic_load_explicit(&ln->plock.bias, memory_order_relaxed);
-        if (!force && b != 0 && b != me)
+        if (!force && b != NULL && b != me)
             continue;
         /* A hint: nothing to move (a revocation would be for nothing). */
         if (resv_get(ln) <= weft__ring_size(&ln->ring))
@@ -533,7 +642,7 @@ lanes_steal(struct weft_qlanes *q, unsigned self, uint32_t me, bool force)
  * path of fifo_put() stays small. 0 (a credit is there), -EAGAIN, or
  * -ESHUTDOWN; *stolen: the credits moved from other lanes. */
 static __attribute__((noinline)) int
-put_credit(struct weft_qlanes *q, unsigned self, uint32_t me, bool force,
+put_credit(struct weft_qlanes *q, unsigned self, struct qthr *me, bool force,
            int *how, size_t *stolen)
 {
     struct lane *ln = &q->lanes[self];
@@ -580,8 +689,8 @@ put_give(struct weft_qlanes *q, struct lane *ln)
 static int
 fifo_put(struct weft_qlanes *q, void *item, bool force)
 {
-    uint32_t me = self_tid();
-    unsigned self = (me - 1) % Q_LANES;
+    struct qthr *me = self_thr();
+    unsigned self = (me->tid - 1) % Q_LANES;
     struct lane *ln = &q->lanes[self];
     size_t stolen = 0;
     uint32_t want;
@@ -627,7 +736,7 @@ out:
 
 /* Try to dequeue from lane ln under its clock. */
 static bool
-lane_take(struct lane *ln, uint32_t me, void **item)
+lane_take(struct lane *ln, struct qthr *me, void **item)
 {
     int how = blk_enter(&ln->clock, me, false);
     bool ok = weft__ring_dequeue_spsc_cached(&ln->ring, &ln->p_seen, item);
@@ -640,7 +749,7 @@ lane_take(struct lane *ln, uint32_t me, void **item)
  * Q_FAIR-th call from the next one); lanes biased to another consumer come
  * last, and only when force (taking them revokes a bias). */
 static bool
-fifo_take(struct weft_qlanes *q, uint32_t me, void **item, bool force)
+fifo_take(struct weft_qlanes *q, struct qthr *me, void **item, bool force)
 {
     unsigned start = q_hint % Q_LANES, other = 0;
 
@@ -667,13 +776,13 @@ fifo_take(struct weft_qlanes *q, uint32_t me, void **item, bool force)
     for (unsigned i = 0; i < Q_LANES; i++) {
         unsigned k = (start + i) % Q_LANES;
         struct lane *ln = &q->lanes[k];
-        uint32_t b;
+        struct qthr *b;
 
         if (lane_size(ln) == 0)
             continue;
         /* relaxed: a preference only. */
         b = atomic_load_explicit(&ln->clock.bias, memory_order_relaxed);
-        if (b != 0 && b != me) {
+        if (b != NULL && b != me) {
             other |= 1u << k;
             continue;
         }
@@ -723,7 +832,8 @@ put_once(struct weft_qlanes *q, void *item, bool force)
 static int
 get_once(struct weft_qlanes *q, void **item, bool force)
 {
-    uint32_t st, me = self_tid();
+    struct qthr *me = self_thr();
+    uint32_t st;
 
     for (int pass = 0;; pass++) {
         /* The last pass after SWEPT takes every lane (force): a lane
@@ -996,7 +1106,7 @@ int
 weft__qlanes_shutdown(weft_queue_t *wq, unsigned flags)
 {
     struct weft_qlanes *q = (struct weft_qlanes *)wq;
-    uint32_t me = self_tid();
+    struct qthr *me = self_thr();
     uint64_t dropped = 0;
     void *item;
     int how;
