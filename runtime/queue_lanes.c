@@ -344,6 +344,8 @@ blk_fast(struct blk *l, struct qthr *me)
     /* relaxed: a hint; the re-load below decides. */
     if (atomic_load_explicit(&l->bias, memory_order_relaxed) != me)
         return false;
+    /* The window of issue #5's race: revoked and replaced meanwhile. */
+    WEFT_CHAOS_POINT();
     /* [Q6] release: a revoker that reads any later value of in (l, or
      * another lock) acquires this thread's earlier sections too; ordered
      * before the re-load of bias by the asymmetric fence (the owner's half
