@@ -162,9 +162,9 @@ struct qthr {
     /* [Q6] the lock this thread is inside on the fast path, or NULL;
      * written only by the thread, read by revokers. */
     _Alignas(WEFT_PAD_ALIGN) _Atomic(const void *) in;
-    uint32_t tid;              /* number + 1 (lane choice); set by claim */
-    _Atomic uint32_t owned;    /* claimed by a live thread */
-    struct qthr *next;         /* the list of all records; set once */
+    uint32_t tid;           /* number + 1 (lane choice); set by claim */
+    _Atomic uint32_t owned; /* claimed by a live thread */
+    struct qthr *next;      /* the list of all records; set once */
 };
 
 /* [Q6] a biased lock. */
@@ -273,15 +273,15 @@ qthr_claim(void)
     /* Without the key no record is ever given back: none to look for. */
     if (q_key_ok) {
         /* acquire: pairs with the release CAS that pushed each record. */
-        for (t = atomic_load_explicit(&q_thrs, memory_order_acquire);
-             t != NULL; t = t->next) {
+        for (t = atomic_load_explicit(&q_thrs, memory_order_acquire); t != NULL;
+             t = t->next) {
             zero = 0;
             /* relaxed: a hint. [Q6] acquire: pairs with the release store
              * in qthr_exit(). */
             if (atomic_load_explicit(&t->owned, memory_order_relaxed) == 0 &&
-                atomic_compare_exchange_strong_explicit(
-                    &t->owned, &zero, 1, memory_order_acquire,
-                    memory_order_relaxed))
+                atomic_compare_exchange_strong_explicit(&t->owned, &zero, 1,
+                                                        memory_order_acquire,
+                                                        memory_order_relaxed))
                 break;
         }
     }
@@ -301,9 +301,8 @@ qthr_claim(void)
     /* A new number for each thread, even on a recycled record: a thread
      * that starts after another one exited gets a lane of its own. */
     do /* relaxed: a unique number, no data attached. */
-        t->tid = atomic_fetch_add_explicit(&q_next_tid, 1,
-                                           memory_order_relaxed) +
-                 1;
+        t->tid =
+            atomic_fetch_add_explicit(&q_next_tid, 1, memory_order_relaxed) + 1;
     while (t->tid == 0);
     /* Without the destructor the record stays claimed (a leak, no harm). */
     if (q_key_ok)
@@ -398,8 +397,8 @@ blk_slow(struct blk *l, struct qthr *me, bool try)
             weft__asym_heavy();
             /* [Q6] acquire: pairs with the owner's release stores of its
              * in (leaving l, or entering any lock after leaving l). */
-            while (atomic_load_explicit(&b->in, WEFT_MO_FENCED(
-                                                    memory_order_acquire)) ==
+            while (atomic_load_explicit(&b->in,
+                                        WEFT_MO_FENCED(memory_order_acquire)) ==
                    (const void *)l)
                 weft__spin_step(&round);
         }
