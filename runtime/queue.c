@@ -39,6 +39,12 @@
  *      waiting there for the other core's line: one round trip per RMW).
  *      A contender polls, then sleeps on the event count ([E1]): no lost
  *      wake-up, no CPU while the holder is away.
+ * [Q6] cached indices (ring.h *_spsc_cached): the plock holder keeps its
+ *      view of c_head (c_seen) and reads the consumer's index line only
+ *      when that view says the queue holds cap items; the clock holder
+ *      keeps its view of p_tail (p_seen) and reads the producer's line
+ *      once per run of items it finds. Publication is not deferred: every
+ *      put stores p_tail before it releases plock.
  * Blocked callers sleep on the event counts of syncwait.h ([E1]-[E3]).
  */
 #include <limits.h>
@@ -78,15 +84,20 @@ struct weft_queue {
     /* producer side */
     _Alignas(WEFT_PAD_ALIGN) struct side_lock plock;
     _Atomic uint64_t puts; /* [Q1] written under plock */
+    unsigned c_seen;       /* [Q6] under plock: the producers' c_head */
     /* consumer side */
     _Alignas(WEFT_PAD_ALIGN) struct side_lock clock;
+    unsigned p_seen; /* [Q6] under clock: the consumers' p_tail */
     /* task_done side */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint64_t done; /* [Q4] */
-    /* read-mostly: state and the sleepers' event counts */
+    /* read-mostly: state and the joiners' event count */
     _Alignas(WEFT_PAD_ALIGN) _Atomic uint32_t state; /* [Q3] */
-    struct weft__ec not_empty;
-    struct weft__ec not_full;
     struct weft__ec joined;
+    /* [Q6] each on its own lines: a consumer registering on not_empty
+     * does not take the line every get reads (not_full) or every put
+     * reads (state). */
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec not_empty;
+    _Alignas(WEFT_PAD_ALIGN) struct weft__ec not_full;
 };
 
 static void
@@ -276,6 +287,17 @@ arr_pop(struct weft_queue *q)
 /* ---- one attempt ---------------------------------------------------- */
 
 /* 0, -EAGAIN (full or lock busy for try), -ESHUTDOWN, -ETIMEDOUT (lock). */
+/* [Q6] Under plock: whether the FIFO holds cap items. The cached bound
+ * first; the consumers' c_head only when it says full. */
+static inline bool
+fifo_full(struct weft_queue *q)
+{
+    if (weft_likely(weft__ring_size_cached(&q->ring, q->c_seen) < q->cap))
+        return false;
+    q->c_seen = weft__ring_c_head(&q->ring);
+    return weft__ring_size_cached(&q->ring, q->c_seen) >= q->cap;
+}
+
 static int
 put_once(struct weft_queue *q, void *item, int64_t prio,
          weft_deadline_t deadline)
@@ -291,7 +313,7 @@ put_once(struct weft_queue *q, void *item, int64_t prio,
         return -ESHUTDOWN;
     }
     if (q->kind == WEFT_QUEUE_FIFO) {
-        if (weft__ring_size(&q->ring) >= q->cap) {
+        if (weft_unlikely(fifo_full(q))) {
             side_release(&q->plock);
             return -EAGAIN;
         }
@@ -300,7 +322,7 @@ put_once(struct weft_queue *q, void *item, int64_t prio,
         atomic_store_explicit(
             &q->puts, atomic_load_explicit(&q->puts, memory_order_relaxed) + 1,
             memory_order_relaxed);
-        ok = weft__ring_enqueue_spsc(&q->ring, item);
+        ok = weft__ring_enqueue_spsc_cached(&q->ring, &q->c_seen, item);
         WEFT_ASSERT(ok);
     } else {
         /* relaxed: under plock. */
@@ -334,7 +356,7 @@ get_once(struct weft_queue *q, void **item, weft_deadline_t deadline)
         return deadline == WEFT_DEADLINE_POLL ? -EAGAIN : rc;
     for (int pass = 0;; pass++) {
         if (q->kind == WEFT_QUEUE_FIFO) {
-            ok = weft__ring_dequeue_spsc(&q->ring, item);
+            ok = weft__ring_dequeue_spsc_cached(&q->ring, &q->p_seen, item);
         } else {
             /* relaxed: under plock. */
             ok = atomic_load_explicit(&q->n, memory_order_relaxed) > 0;
@@ -607,7 +629,7 @@ weft_queue_shutdown(weft_queue_t *q, unsigned flags)
     side_release(&q->plock);
     if (q->kind == WEFT_QUEUE_FIFO && (flags & WEFT_QUEUE_SHUTDOWN_IMMEDIATE)) {
         (void)side_acquire(&q->clock, WEFT_DEADLINE_NEVER);
-        while (weft__ring_dequeue_spsc(&q->ring, &item))
+        while (weft__ring_dequeue_spsc_cached(&q->ring, &q->p_seen, &item))
             dropped++;
         side_release(&q->clock);
     }

@@ -89,6 +89,91 @@ WEFT__RING_OPS(spmc)
 WEFT__RING_OPS(mpmc)
 #undef WEFT__RING_OPS
 
+/*
+ * SPSC with a cached view of the other side's index: ck's
+ * _ck_ring_enqueue_sp / _ck_ring_dequeue_sc (same fences, same slots)
+ * except that the producer re-reads c_head only when its cached copy
+ * (*c_seen) says the ring is full, and the consumer re-reads p_tail only
+ * when its cached copy (*p_seen) says it is empty. While items stream, the
+ * producer then never reads the consumer's index line and the consumer
+ * reads the producer's once per run of items it finds, instead of once
+ * per item (each such read is a cross-core miss while the other side
+ * writes the line). Stale copies are safe: both indices only grow, so a
+ * stale c_head under-estimates the room and a stale p_tail the items.
+ * Each copy belongs to its side (the caller serialises each side, as for
+ * _spsc); start them at 0 (ck_ring_init's indices). The uncached _spsc ops
+ * may be mixed in: a copy behind the real index is only stale.
+ */
+static inline bool
+weft__ring_enqueue_spsc_cached(struct weft__ring *r, unsigned *c_seen, void *p)
+{
+    ck_ring_t *g = &r->ring;
+    const unsigned mask = g->mask;
+    /* producer-owned: ck reads it plainly too. */
+    unsigned tail = g->p_tail;
+
+    /* tail - c_head == mask: full (ck keeps one slot free). */
+    if (weft_unlikely(tail - *c_seen >= mask)) {
+        /* As in ck: a plain load; the consumer stored c_head after its
+         * slot read. */
+        *c_seen = ck_pr_load_uint(&g->c_head);
+        if (tail - *c_seen >= mask)
+            return false;
+    }
+    /* [R1] release: writes to *p before the enqueue. */
+    WEFT_HB_RELEASE(g);
+    /* relaxed: ck's fences below order the slot; atomic only so that TSan,
+     * which cannot see them, does not take the slot for a race (ck's own
+     * slot copies are suppressed as third-party code; these are ours). */
+    __atomic_store_n(&r->buf[tail & mask].value, p, __ATOMIC_RELAXED);
+    /* ck's order: the slot before the index that publishes it. */
+    ck_pr_fence_store();
+    ck_pr_store_uint(&g->p_tail, tail + 1);
+    return true;
+}
+
+static inline bool
+weft__ring_dequeue_spsc_cached(struct weft__ring *r, unsigned *p_seen, void **p)
+{
+    ck_ring_t *g = &r->ring;
+    /* consumer-owned: ck reads it plainly too. */
+    unsigned head = g->c_head;
+
+    if ((int)(*p_seen - head) <= 0) {
+        *p_seen = ck_pr_load_uint(&g->p_tail);
+        if (*p_seen == head)
+            return false;
+    }
+    /* ck's order: the snapshot of p_tail before the slot read. */
+    ck_pr_fence_load();
+    /* relaxed: as the slot store in weft__ring_enqueue_spsc_cached. */
+    *p = __atomic_load_n(&r->buf[head & g->mask].value, __ATOMIC_RELAXED);
+    /* ck's order: the slot read before the index that frees it. */
+    ck_pr_fence_store();
+    ck_pr_store_uint(&g->c_head, head + 1);
+    /* [R1] acquire: pairs with the release before the enqueue. */
+    WEFT_HB_ACQUIRE(g);
+    return true;
+}
+
+/* The producer's bound on the items queued, from its cached c_head:
+ * never below the real count. */
+static inline unsigned
+weft__ring_size_cached(const struct weft__ring *r, unsigned c_seen)
+{
+    /* producer-owned: plain, as above. */
+    return r->ring.p_tail - c_seen;
+}
+
+/* The consumer's index now (a producer refreshing its cached copy). */
+static inline unsigned
+weft__ring_c_head(const struct weft__ring *r)
+{
+    /* As ck's enqueue reads it: a plain load (the caller only bounds its
+     * room with it; the enqueue's fence orders the slot write after). */
+    return ck_pr_load_uint(&r->ring.c_head);
+}
+
 /* SPMC/MPMC: a single attempt that may fail spuriously under contention. */
 static inline bool
 weft__ring_trydequeue_spmc(struct weft__ring *r, void **p)

@@ -34,6 +34,12 @@
  *   another consumer keeps taking from to that one, except every 65536
  *   gets and when nothing else is queued): a producer's items never wait
  *   forever behind a busier producer's.
+ *   A put blocked on a full queue polls until there is room for a run
+ *   of items (32, or a quarter of the capacity if smaller) before it
+ *   tries again, and goes to the sleeping path (which takes any room)
+ *   after its polling phase (~20 us): so a consumer that frees one slot
+ *   and stops may leave it waiting that long, while streaming producers
+ *   and consumers each move items in runs instead of one at a time.
  *   Capacity is still exact for the whole queue: a put that finds its own
  *   lane's share of the capacity used moves unused shares of other lanes
  *   over, so put blocks (try_put fails) only when the queue holds
