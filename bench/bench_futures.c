@@ -185,13 +185,12 @@ main(void)
         row("futures_submit_result", params, (double)base / (double)n,
             "ns/future");
         row("as_completed", params, (double)ac / (double)n, "ns/future");
-        row("as_completed_submit", params, (double)as / (double)n,
-            "ns/future");
+        row("as_completed_submit", params, (double)as / (double)n, "ns/future");
         row("pool_map", params, (double)map / (double)n, "ns/item");
         row("as_completed_overhead", params, (double)ac / (double)base,
             "ratio");
-        row("as_completed_submit_overhead", params,
-            (double)as / (double)base, "ratio");
+        row("as_completed_submit_overhead", params, (double)as / (double)base,
+            "ratio");
         if (getenv("WEFT_BENCH_FUTURES_PHASES") != NULL) {
             /* Best of each phase over the repetitions (not necessarily
              * from the same run as the totals above). */

@@ -522,16 +522,15 @@ START_TEST(submit_basic)
         int rc;
 
         ck_assert_int_eq(weft_waitset_create(round ? p : NULL, &ws), 0);
-        ck_assert_int_eq(weft_waitset_submit(NULL, p, ident, NULL, 0),
-                         -EINVAL);
+        ck_assert_int_eq(weft_waitset_submit(NULL, p, ident, NULL, 0), -EINVAL);
         ck_assert_int_eq(weft_waitset_submit(ws, NULL, ident, NULL, 0),
                          -EINVAL);
         ck_assert_int_eq(weft_waitset_submit(ws, p, NULL, NULL, 0), -EINVAL);
         ck_assert_uint_eq(weft_waitset_pending(ws), 0);
         memset(seen, 0, sizeof(seen));
         for (long i = 0; i < N; i++)
-            ck_assert_int_eq(weft_waitset_submit(ws, p, ident,
-                                                 (void *)(i * 3), (uintptr_t)i),
+            ck_assert_int_eq(weft_waitset_submit(ws, p, ident, (void *)(i * 3),
+                                                 (uintptr_t)i),
                              0);
         for (int i = 0; i < N; i++) {
             void *r = NULL;
@@ -574,9 +573,9 @@ START_TEST(submit_cancel_pending_and_refused)
         ck_assert_int_eq(weft_waitset_submit(ws, p, ident, NULL, (uintptr_t)i),
                          0);
     /* Starts the shutdown (the worker is still in gated_fn). */
-    ck_assert_int_eq(weft_pool_shutdown(p, WEFT_SHUTDOWN_CANCEL_PENDING,
-                                        WEFT_DEADLINE_POLL),
-                     -ETIMEDOUT);
+    ck_assert_int_eq(
+        weft_pool_shutdown(p, WEFT_SHUTDOWN_CANCEL_PENDING, WEFT_DEADLINE_POLL),
+        -ETIMEDOUT);
     ck_assert_int_eq(weft_waitset_submit(ws, p, ident, NULL, 99), -ESHUTDOWN);
     ck_assert_uint_eq(weft_waitset_pending(ws), N + 1);
     atomic_store(&g.open, 1);
@@ -708,9 +707,9 @@ START_TEST(waitset_inside_one_worker_pool)
     /* Several at once, each waiting inside the same single worker (half
      * of them with weft_waitset_submit()). */
     for (int i = 0; i < 4; i++)
-        ck_assert_int_eq(weft_pool_submit(p, fan_out,
-                                          (void *)(50L << 1 | (i & 1)), &f[i]),
-                         0);
+        ck_assert_int_eq(
+            weft_pool_submit(p, fan_out, (void *)(50L << 1 | (i & 1)), &f[i]),
+            0);
     for (int i = 0; i < 4; i++) {
         ck_assert_int_eq(weft_future_result(f[i], WEFT_DEADLINE_NEVER, &r), 0);
         ck_assert_int_eq((long)r, 50L * 51 * 101 / 6);
