@@ -410,7 +410,10 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
 weft_future_t *
 weft__future_new_node(weft_fn fn, void *arg, struct cb_node *n)
 {
-    weft_future_t *f = future_new(fn, arg, F_PENDING | F_CBS);
+    /* MUTANT 44: [F3] CBS not preset: completion never looks at the
+     * stack, the waitset's callback is lost (waitset.c [W8]). */
+    weft_future_t *f =
+        future_new(fn, arg, WEFT_MUTANT(44) ? F_PENDING : F_PENDING | F_CBS);
 
     if (f == NULL)
         return NULL;
