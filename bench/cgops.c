@@ -33,6 +33,8 @@
  *   ascomp        the same bursts through a waitset (bench_futures'
  *                 as_completed): submit, weft_waitset_add(), release;
  *                 then weft_waitset_next(), result (poll), release
+ *   ascompsub     ascomp with weft_waitset_submit() (the fused submit +
+ *                 add; no release after it)
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -83,7 +85,7 @@ subres_burst(weft_pool_t *pool, weft_future_t **fut)
 
 /* One burst of bench_futures' as_completed; the number of futures. */
 static uint64_t
-ascomp_burst(weft_pool_t *pool)
+ascomp_burst(weft_pool_t *pool, int fused)
 {
     weft_waitset_t *ws;
     weft_future_t *f;
@@ -93,6 +95,11 @@ ascomp_burst(weft_pool_t *pool)
     if (weft_waitset_create(NULL, &ws) != 0)
         exit(1);
     for (unsigned j = 0; j < BURST; j++) {
+        if (fused) {
+            if (weft_waitset_submit(ws, pool, noop, NULL, j) != 0)
+                exit(1);
+            continue;
+        }
         if (weft_pool_submit(pool, noop, NULL, &f) != 0 ||
             weft_waitset_add(ws, f, j) != 0)
             exit(1);
@@ -409,21 +416,23 @@ main(void)
             sink += (uintptr_t)p;
         }
         BENCH_REGION_END();
-    } else if (strcmp(op, "subres") == 0 || strcmp(op, "ascomp") == 0) {
+    } else if (strcmp(op, "subres") == 0 || strcmp(op, "ascomp") == 0 ||
+               strcmp(op, "ascompsub") == 0) {
         struct weft_pool_opts o = WEFT_POOL_OPTS_INIT;
         static weft_future_t *fut[BURST];
         weft_pool_t *pool;
-        int ac = strcmp(op, "ascomp") == 0;
+        int ac = strcmp(op, "subres") != 0;
+        int fused = strcmp(op, "ascompsub") == 0;
         o.workers = 1;
         if (weft_pool_create(&o, &pool) != 0)
             return 1;
         /* Warm-up: the thread's future cache, lanes, chunks. */
         for (int j = 0; j < 4; j++)
-            sink += ac ? ascomp_burst(pool) : subres_burst(pool, fut);
+            sink += ac ? ascomp_burst(pool, fused) : subres_burst(pool, fut);
         sink = 0;
         BENCH_REGION_BEGIN();
         for (i = 0; i < n; i += BURST)
-            sink += ac ? ascomp_burst(pool) : subres_burst(pool, fut);
+            sink += ac ? ascomp_burst(pool, fused) : subres_burst(pool, fut);
         BENCH_REGION_END();
         weft_pool_destroy(pool);
     } else {

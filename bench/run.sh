@@ -123,7 +123,7 @@ if [ $callgrind = 1 ]; then
                     weft:cgops@counter weft-4-counters:cgops@counter4 atomic:cgops@atomic mutex:cgops@mutex \
                     weft:cgops@map weft:cgops@mapput weft:cgops@queue weft_lanes:cgops@queuelanes \
                     mutex:cgops@mutexq weft-submit+result:cgops@subres \
-                    weft-as_completed:cgops@ascomp; do
+                    weft-as_completed:cgops@ascomp weft-as_completed_submit:cgops@ascompsub; do
             sys=${spec%%:*} bin=${spec#*:} cgop=
             case $bin in *@*) cgop=${bin#*@} bin=${bin%@*} ;; esac
             export WEFT_CG_OP=$cgop
@@ -135,7 +135,7 @@ if [ $callgrind = 1 ]; then
                 counter | counter4 | atomic | mutex) op="counter add (1 thread)" ;;
                 map) op="map lookup (1024 keys, 1 thread)" ;;
                 mapput) op="map update, key present (1024 keys, 1 thread)" ;;
-                subres | ascomp) op="future submit..completion (bursts of 1000, 1 worker)" ;;
+                subres | ascomp | ascompsub) op="future submit..completion (bursts of 1000, 1 worker)" ;;
                 *) op="queue put+get (1 thread)" ;;
                 esac
                 var=WEFT_CG_N a=100000 b=200000 d=100000 ;;

@@ -403,6 +403,41 @@ weft_pool_submit(weft_pool_t *pool, weft_fn fn, void *arg, weft_future_t **out)
     return 0;
 }
 
+/* [F3] a fresh future whose callback stack already holds n, for a caller
+ * that registers before the job is published (future_int.h): CBS set and
+ * n the whole stack, written while f is still private, so no announce CAS
+ * and no push CAS can meet a worker on f's line. */
+weft_future_t *
+weft__future_new_node(weft_fn fn, void *arg, struct cb_node *n)
+{
+    /* MUTANT 44: [F3] CBS not preset: completion never looks at the
+     * stack, the waitset's callback is lost (waitset.c [W8]). */
+    weft_future_t *f =
+        future_new(fn, arg, WEFT_MUTANT(44) ? F_PENDING : F_PENDING | F_CBS);
+
+    if (f == NULL)
+        return NULL;
+    n->heap = 0;
+    n->next = NULL;
+    /* relaxed: f is not shared yet; the queue push publishes it (and n's
+     * fields, written by the caller before this call). */
+    atomic_store_explicit(&f->cbs, n, memory_order_relaxed);
+    return f;
+}
+
+int
+weft__future_publish(weft_pool_t *pool, weft_future_t *f)
+{
+    int rc = future_push(pool, f);
+
+    if (rc != 0) {
+        /* Never published: its callback never runs. */
+        weft__ctx_unref(f->ctx);
+        future_free(f);
+    }
+    return rc;
+}
+
 int
 weft__future_create_held(weft_fn fn, void *arg, weft_future_t **out)
 {

@@ -40,6 +40,26 @@ struct weft__cb_node {
 void weft__future_on_done_node(weft_future_t *f, struct weft__cb_node *n);
 
 /*
+ * weft__future_new_node() - a pending future of fn(arg), not yet in any
+ * queue nor shared, with n already registered as its only done callback
+ * (as weft__future_on_done_node() would, but with plain stores: nobody
+ * else can see f yet). Publish it with weft__future_publish().
+ * Return: the future, with two references (the caller's and the queue's);
+ * NULL on -ENOMEM.
+ * Ownership: n as for weft__future_on_done_node(), from the publish on.
+ */
+weft_future_t *weft__future_new_node(weft_fn fn, void *arg,
+                                     struct weft__cb_node *n);
+
+/*
+ * weft__future_publish() - queue a weft__future_new_node() future on pool,
+ * as weft_pool_submit() does; from here on it may run and complete.
+ * Return: 0; -ENOMEM or -ESHUTDOWN (as weft_pool_submit()): f was freed
+ * (both references) and its callback never runs.
+ */
+int weft__future_publish(weft_pool_t *pool, weft_future_t *f);
+
+/*
  * weft__future_create_held() - a pending future of fn(arg) that is in no
  * queue: waiters (even on a worker) never run it inline, and
  * weft_future_cancel() cancels it as any pending future, exactly once.

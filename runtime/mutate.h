@@ -31,6 +31,8 @@
  *  42  future.c [F2] completion RMW (CAS or add): acq_rel -> relaxed
  *  43  future.c [F3] claim drops the CBS bit (a callback pushed while
  *               pending is never run)
+ *  44  future.c [F3] weft__future_new_node() leaves CBS clear (the
+ *               pre-registered waitset callback is never run, [W8])
  *  51  park.c   [P1] the re-check for work before sleeping dropped
  *  52  park.c   [P3] spinner -> sleeper by a plain store, not the CAS
  *  61  waitset.c [W1] completion push CAS: seq_cst -> relaxed

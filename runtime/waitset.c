@@ -55,6 +55,19 @@
  *      release after it cost one atomic RMW on f's line, not two, and
  *      [W5] may read e->f of an entry not yet returned: f is then alive
  *      through its completer or the waitset's reference.
+ * [W8] fused submit (weft_waitset_submit()): the entry's node is made f's
+ *      only done callback while f is still private (future_int.h's
+ *      weft__future_new_node(): plain stores, CBS preset), so no [F3]
+ *      announce or push CAS can meet a worker on f's line; the entry is
+ *      counted in added (release) before the publish, which may complete
+ *      f at once, and listed ([W5]) after it (its holds are preset, and
+ *      the walker never unlinks the newest entry). The submitter's
+ *      reference is the waitset's from the start: its callback takes none.
+ *      A refused publish (the pool's -ENOMEM/-ESHUTDOWN) frees f and e,
+ *      never reachable, and undoes the count: a seq_cst fence after that
+ *      store, and one in ws_sleep() after setting SLEEPING before it
+ *      re-reads added, so either the consumer sees the undone count or
+ *      the adder sees SLEEPING and wakes it ([W3]'s seq bump).
  * counters: added is written by the one adder (release) and read by the
  *      consumer (acquire) for -ENOENT; taken and returned are the
  *      consumer's (returned is atomic only for weft_waitset_pending()).
@@ -200,21 +213,16 @@ dead_put(struct weft_waitset *ws, uintptr_t w)
         ws_free(ws);
 }
 
-/* The done callback of an entry: [W1] push and [W3] wake, or [W4]. */
-static void
-entry_done(weft_future_t *f, void *ctx)
+/* An entry's completion: [W1] push and [W3] wake, or [W4]. The waitset
+ * already holds its reference to e->f ([W7]). */
+static inline __attribute__((always_inline)) void
+entry_push(struct entry *e)
 {
-    struct entry *e = (struct entry *)ctx;
     struct weft_waitset *ws = e->ws;
     /* [W3] acquire: a SLEEPING seen here orders the consumer's read of seq
      * before our bump; DEAD: pairs with destroy's release. */
     uintptr_t w = atomic_load_explicit(&ws->stack, memory_order_acquire);
 
-    /* [W7] the waitset's reference, taken here on the completing thread
-     * (f's line is local to it), not by add() on the consumer's. A
-     * relaxed increment (weft_future_retain()): the completer holds a
-     * reference (future_int.h); the push below publishes the count. */
-    (void)weft_future_retain(f);
     for (;;) {
         if (w & DEAD_BIT) { /* [W4] destroyed: drop f and e, count out */
             weft_future_release(e->f);
@@ -250,6 +258,27 @@ entry_done(weft_future_t *f, void *ctx)
         weft__futex_wake(&ws->seq, 1);
 }
 
+/* The done callback of an add()ed entry. */
+static void
+entry_done(weft_future_t *f, void *ctx)
+{
+    /* [W7] the waitset's reference, taken here on the completing thread
+     * (f's line is local to it), not by add() on the consumer's. A
+     * relaxed increment (weft_future_retain()): the completer holds a
+     * reference (future_int.h); the push publishes the count. */
+    (void)weft_future_retain(f);
+    entry_push((struct entry *)ctx);
+}
+
+/* The done callback of a submit()ted entry: the waitset has held its
+ * reference since submit ([W8]). */
+static void
+entry_done_owned(weft_future_t *f, void *ctx)
+{
+    (void)f;
+    entry_push((struct entry *)ctx);
+}
+
 WEFT_API int
 weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out)
 {
@@ -277,6 +306,30 @@ weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out)
     return 0;
 }
 
+/* [W5] list e (the newest entry) for next()'s inline runs. */
+static inline void
+list_entry(struct weft_waitset *ws, struct entry *e)
+{
+    /* [W5] release: e's fields before the consumer can walk to it. */
+    if (ws->tail != NULL)
+        atomic_store_explicit(&ws->tail->add_next, e, memory_order_release);
+    else
+        atomic_store_explicit(&ws->add_head, e, memory_order_release);
+    ws->tail = e;
+}
+
+/* The adder's count (only the adder writes it). */
+static inline void
+count_added(struct weft_waitset *ws, size_t delta)
+{
+    /* release: counted before e can be consumed (the push chain orders it
+     * too); pairs with next()'s acquire load for -ENOENT. */
+    atomic_store_explicit(
+        &ws->added,
+        atomic_load_explicit(&ws->added, memory_order_relaxed) + delta,
+        memory_order_release);
+}
+
 WEFT_API int
 weft_waitset_add(weft_waitset_t *ws, weft_future_t *f, uintptr_t tag)
 {
@@ -296,24 +349,76 @@ weft_waitset_add(weft_waitset_t *ws, weft_future_t *f, uintptr_t tag)
     e->node.owner[TRIED] = 0;
     /* relaxed: published by the release stores below. */
     atomic_store_explicit(&e->add_next, NULL, memory_order_relaxed);
-    if (ws->pool != NULL) {
-        /* [W5] release: e's fields before the consumer can walk to it. */
-        if (ws->tail != NULL)
-            atomic_store_explicit(&ws->tail->add_next, e, memory_order_release);
-        else
-            atomic_store_explicit(&ws->add_head, e, memory_order_release);
-        ws->tail = e;
-    }
-    /* release: counted before e can be consumed (the push chain orders it
-     * too); pairs with next()'s acquire load for -ENOENT. Only the adder
-     * writes it, so no read-modify-write is needed. */
-    atomic_store_explicit(
-        &ws->added, atomic_load_explicit(&ws->added, memory_order_relaxed) + 1,
-        memory_order_release);
+    if (ws->pool != NULL)
+        list_entry(ws, e);
+    count_added(ws, 1);
     /* The callback (which takes the waitset's reference, [W7]): already
      * done (its own callbacks may still be running), entry_done() runs here
      * and now, so done futures come out in add order. */
     weft__future_on_done_node(f, &e->node);
+    return 0;
+}
+
+/* [W8] undo the count of an entry whose future was refused: next() may
+ * have gone to sleep waiting for it; make it see -ENOENT. */
+static __attribute__((noinline)) void
+uncount_added(struct weft_waitset *ws)
+{
+    count_added(ws, (size_t)-1);
+    /* [W8] seq_cst: pairs with ws_sleep()'s fence (store-load on both
+     * sides): either the consumer re-reads added after setting SLEEPING
+     * and sees our store, or we see its SLEEPING here and wake it. */
+    atomic_thread_fence(memory_order_seq_cst);
+    /* relaxed: ordered by the fence above. */
+    if (atomic_load_explicit(&ws->stack, memory_order_relaxed) == SLEEPING) {
+        /* [W3] relaxed: the futex re-checks the value; the consumer takes
+         * SLEEPING back itself once awake. */
+        atomic_fetch_add_explicit(&ws->seq, 1, memory_order_relaxed);
+        weft__futex_wake(&ws->seq, 1);
+    }
+}
+
+WEFT_API int
+weft_waitset_submit(weft_waitset_t *ws, weft_pool_t *pool, weft_fn fn,
+                    void *arg, uintptr_t tag)
+{
+    struct entry *e;
+    weft_future_t *f;
+    int rc;
+
+    if (ws == NULL || pool == NULL || fn == NULL)
+        return -EINVAL;
+    e = (struct entry *)weft__fcache_alloc(WEFT_FCACHE_OBJ); /* [W6] */
+    if (e == NULL)
+        return -ENOMEM;
+    e->node.cb = entry_done_owned;
+    e->node.ctx = e;
+    /* [W8] the node is f's only callback before f is published. */
+    f = weft__future_new_node(fn, arg, &e->node);
+    if (f == NULL) {
+        weft__fcache_free(e);
+        return -ENOMEM;
+    }
+    e->f = f; /* [W8] the submitter's reference becomes the waitset's */
+    e->tag = tag;
+    e->ws = ws;
+    e->node.owner[HOLDS] = ws->pool != NULL ? 2 : 1;
+    e->node.owner[TRIED] = 0;
+    /* relaxed: published by list_entry()'s release store. */
+    atomic_store_explicit(&e->add_next, NULL, memory_order_relaxed);
+    /* [W8] counted before the publish below, which may complete f. */
+    count_added(ws, 1);
+    /* The publish (a release push) orders e's fields before the worker
+     * that runs f, and so before entry_push(). */
+    rc = weft__future_publish(pool, f);
+    if (weft_unlikely(rc != 0)) {
+        /* f was freed unpublished; e was never reachable. */
+        weft__fcache_free(e);
+        uncount_added(ws);
+        return rc;
+    }
+    if (ws->pool != NULL)
+        list_entry(ws, e); /* after the publish: holds preset ([W8]) */
     return 0;
 }
 
@@ -419,8 +524,14 @@ ws_sleep(struct weft_waitset *ws, weft_deadline_t deadline)
                                                  memory_order_release,
                                                  memory_order_relaxed))
         return;
+    /* [W8] seq_cst: pairs with uncount_added()'s fence: a count undone
+     * before it is seen by the load below (then no sleep: -ENOENT). */
+    atomic_thread_fence(memory_order_seq_cst);
     WEFT_CHAOS_POINT();
-    weft__futex_wait(&ws->seq, s, deadline);
+    /* relaxed: ordered by the fence above. */
+    if (atomic_load_explicit(&ws->returned, memory_order_relaxed) !=
+        atomic_load_explicit(&ws->added, memory_order_relaxed))
+        weft__futex_wait(&ws->seq, s, deadline);
     w = SLEEPING;
     /* relaxed: take SLEEPING back if no producer replaced it; a replaced
      * one leaves entries that take_all() acquires. */

@@ -49,6 +49,7 @@ declare -A bug=(
     [41]="future [F1] claim: CAS -> load+store"
     [42]="future [F2] completion: acq_rel -> relaxed"
     [43]="future [F3] claim drops CBS: callback lost"
+    [44]="future [F3] new_node without CBS: lost"
     [51]="park [P1] re-check before sleeping dropped"
     [52]="park [P3] spinner -> sleeper CAS is a store"
     [61]="waitset [W1] completion push: -> relaxed"
@@ -74,6 +75,7 @@ declare -A catchers=(
     [41]="gcc:stress_pool:4:1"
     [42]="tsan:stress_futures:4:1"
     [43]="gcc:stress_futures:4:1"
+    [44]="gcc:stress_futures:4:1"
     [51]="gcc:stress_wakeup:8:2"
     [52]="gcc:stress_wakeup:8:2"
     [61]="tsan:stress_futures:4:1"
@@ -82,7 +84,7 @@ declare -A catchers=(
     [81]="gcc:stress_typed:2:2 clang:stress_typed:2:2"
     [82]="tsan:stress_typed:2:2"
 )
-order="1 2 3 4 5 11 12 13 14 21 22 23 31 41 42 43 51 52 61 62 71 81 82"
+order="1 2 3 4 5 11 12 13 14 21 22 23 31 41 42 43 44 51 52 61 62 71 81 82"
 only=${WEFT_MUTATION_ONLY:-$order}
 declare -A label=([gcc]="gcc -O2" [clang]="clang -O2" [tsan]="clang TSan"
     [asan]="clang ASan")

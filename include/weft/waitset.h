@@ -24,9 +24,12 @@
  * (no malloc in the steady state), given back as soon as next() returns
  * its future.
  *
- * Thread safety: one add() and one next() may run at once (add() calls must
- * not overlap one another, nor next() calls), with pending() and future
- * completions; destroy needs sole use.
+ * weft_waitset_submit(ws, pool, fn, arg, tag) does the submit and the add
+ * in one call, with less work than the two (no reference to release).
+ *
+ * Thread safety: one add() (or submit()) and one next() may run at once
+ * (add()/submit() calls must not overlap one another, nor next() calls),
+ * with pending() and future completions; destroy needs sole use.
  * Context: any thread.
  */
 #ifndef WEFT_WAITSET_H
@@ -71,6 +74,32 @@ WEFT_API int weft_waitset_create(weft_pool_t *pool, weft_waitset_t **out);
  */
 WEFT_API int weft_waitset_add(weft_waitset_t *ws, weft_future_t *f,
                               uintptr_t tag);
+
+/*
+ * weft_waitset_submit() - weft_pool_submit(pool, fn, arg) and
+ * weft_waitset_add() of its future with tag, in one call and cheaper
+ * (Java's ExecutorCompletionService.submit): the waitset's completion
+ * callback is in place before the task is queued, so no step races a
+ * worker for the future's cache line, and the caller has no reference to
+ * release. The future comes out of next() as an added one does (the
+ * caller gets it there, or never: destroy() releases it): it ran, or was
+ * cancelled (a pool shut down with WEFT_SHUTDOWN_CANCEL_PENDING); next()
+ * on one of the waitset's pool's workers may run it inline, as for add().
+ * pool need not be the waitset's own pool (that one only decides whether
+ * next() runs entries inline).
+ * Return: 0; -EINVAL (NULL ws, pool or fn); -ENOMEM; -ESHUTDOWN (pool
+ * no longer accepts tasks). On an error nothing was queued nor added, and
+ * fn never runs.
+ * Thread safety: counts as an add(): it must not overlap add() or another
+ * submit() on ws; it may run concurrently with next() on another thread
+ * and with completions.
+ * Context: any thread (on a worker of pool, the task goes to its deque,
+ * as with weft_pool_submit()).
+ * Ownership: the waitset owns the future's only outside reference until
+ * next() hands it to the caller.
+ */
+WEFT_API int weft_waitset_submit(weft_waitset_t *ws, weft_pool_t *pool,
+                                 weft_fn fn, void *arg, uintptr_t tag);
 
 /*
  * weft_waitset_next() - the next completed (ran or cancelled) future.

@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
 #include <weft.h>
 
 #include "weft_test.h"
@@ -505,12 +507,152 @@ START_TEST(add_races_next)
 }
 END_TEST
 
+/* weft_waitset_submit(): argument checks, every task's result comes out
+ * once with its tag, then -ENOENT; with and without the waitset's pool. */
+START_TEST(submit_basic)
+{
+    enum { N = 1000 };
+    weft_pool_t *p = make_pool(2);
+    static unsigned char seen[N];
+
+    for (int round = 0; round < 2; round++) {
+        weft_waitset_t *ws;
+        weft_future_t *f;
+        uintptr_t tag;
+        int rc;
+
+        ck_assert_int_eq(weft_waitset_create(round ? p : NULL, &ws), 0);
+        ck_assert_int_eq(weft_waitset_submit(NULL, p, ident, NULL, 0), -EINVAL);
+        ck_assert_int_eq(weft_waitset_submit(ws, NULL, ident, NULL, 0),
+                         -EINVAL);
+        ck_assert_int_eq(weft_waitset_submit(ws, p, NULL, NULL, 0), -EINVAL);
+        ck_assert_uint_eq(weft_waitset_pending(ws), 0);
+        memset(seen, 0, sizeof(seen));
+        for (long i = 0; i < N; i++)
+            ck_assert_int_eq(weft_waitset_submit(ws, p, ident, (void *)(i * 3),
+                                                 (uintptr_t)i),
+                             0);
+        for (int i = 0; i < N; i++) {
+            void *r = NULL;
+            ck_assert_int_eq(
+                weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &f, &tag), 0);
+            ck_assert_uint_lt(tag, N);
+            ck_assert_int_eq(seen[tag], 0);
+            seen[tag] = 1;
+            ck_assert_int_eq(weft_future_result(f, WEFT_DEADLINE_POLL, &r), 0);
+            ck_assert_int_eq((long)r, (long)tag * 3);
+            weft_future_release(f);
+        }
+        rc = weft_waitset_next(ws, WEFT_DEADLINE_POLL, &f, &tag);
+        ck_assert_int_eq(rc, -ENOENT);
+        ck_assert_uint_eq(weft_waitset_pending(ws), 0);
+        weft_waitset_destroy(ws);
+    }
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* Submitted futures cancelled by a CANCEL_PENDING shutdown come out as
+ * cancelled; a submit the pool refuses returns -ESHUTDOWN and adds
+ * nothing (next() then ends with -ENOENT, not a wait). */
+START_TEST(submit_cancel_pending_and_refused)
+{
+    enum { N = 20 };
+    weft_pool_t *p = make_pool(1);
+    struct gated g = {0};
+    weft_waitset_t *ws;
+    weft_future_t *f;
+    uintptr_t tag;
+    int cancelled = 0, ran_ok = 0;
+
+    ck_assert_int_eq(weft_waitset_create(NULL, &ws), 0);
+    g.val = 7;
+    ck_assert_int_eq(weft_waitset_submit(ws, p, gated_fn, &g, 0), 0);
+    wait_started(&g); /* the one worker is busy from here */
+    for (int i = 1; i <= N; i++)
+        ck_assert_int_eq(weft_waitset_submit(ws, p, ident, NULL, (uintptr_t)i),
+                         0);
+    /* Starts the shutdown (the worker is still in gated_fn). */
+    ck_assert_int_eq(
+        weft_pool_shutdown(p, WEFT_SHUTDOWN_CANCEL_PENDING, WEFT_DEADLINE_POLL),
+        -ETIMEDOUT);
+    ck_assert_int_eq(weft_waitset_submit(ws, p, ident, NULL, 99), -ESHUTDOWN);
+    ck_assert_uint_eq(weft_waitset_pending(ws), N + 1);
+    atomic_store(&g.open, 1);
+    ck_assert_int_eq(weft_pool_shutdown(p, WEFT_SHUTDOWN_CANCEL_PENDING,
+                                        WEFT_DEADLINE_NEVER),
+                     0);
+    for (int i = 0; i <= N; i++) {
+        void *r = NULL;
+        int rc;
+
+        ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_POLL, &f, &tag),
+                         0);
+        rc = weft_future_result(f, WEFT_DEADLINE_POLL, &r);
+        if (tag == 0) {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_int_eq((long)r, 7);
+            ran_ok++;
+        } else {
+            ck_assert_uint_le(tag, N);
+            ck_assert_int_eq(rc, -ECANCELED);
+            cancelled++;
+        }
+        weft_future_release(f);
+    }
+    ck_assert_int_eq(ran_ok, 1);
+    ck_assert_int_eq(cancelled, N);
+    ck_assert_int_eq(weft_waitset_next(ws, WEFT_DEADLINE_NEVER, &f, &tag),
+                     -ENOENT);
+    weft_waitset_destroy(ws);
+    weft_pool_destroy(p);
+}
+END_TEST
+
+/* A refused submit while next() sleeps on the waitset: the undone count
+ * wakes it with -ENOENT ([W8]), never a wait to the deadline. */
+static void *
+refused_submitter(void *arg)
+{
+    weft_pool_t *p = (weft_pool_t *)arg;
+
+    /* Until the consumer sleeps (its SLEEPING mark is not visible here:
+     * a few yields make it likely, either order must end in -ENOENT). */
+    for (int i = 0; i < 100; i++)
+        sched_yield();
+    ck_assert_int_eq(weft_waitset_submit(shared_ws, p, ident, NULL, 1),
+                     -ESHUTDOWN);
+    return NULL;
+}
+
+START_TEST(submit_refused_wakes_sleeper)
+{
+    weft_pool_t *p = make_pool(1);
+    weft_future_t *f;
+    pthread_t t;
+
+    ck_assert_int_eq(weft_pool_shutdown(p, 0, WEFT_DEADLINE_NEVER), 0);
+    ck_assert_int_eq(weft_waitset_create(NULL, &shared_ws), 0);
+    for (int round = 0; round < 20; round++) {
+        ck_assert_int_eq(pthread_create(&t, NULL, refused_submitter, p), 0);
+        /* -ENOENT at once, or after the (undone) count made it wait. */
+        ck_assert_int_eq(
+            weft_waitset_next(shared_ws, WEFT_DEADLINE_NEVER, &f, NULL),
+            -ENOENT);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+    }
+    weft_waitset_destroy(shared_ws);
+    weft_pool_destroy(p);
+}
+END_TEST
+
 /* A task on a 1-worker pool fans out children to its own pool and
  * consumes them with a waitset: next() runs them inline, no deadlock. */
 static int
 fan_out(void *arg, void **res)
 {
-    long n = (long)arg, sum = 0, count = 0;
+    long n = (long)arg >> 1, sum = 0, count = 0;
+    bool fused = (long)arg & 1; /* weft_waitset_submit() */
     weft_pool_t *p = weft_pool_current();
     weft_waitset_t *ws;
     weft_future_t *f;
@@ -523,6 +665,11 @@ fan_out(void *arg, void **res)
     if (rc != 0)
         return rc;
     for (long i = 1; i <= n && rc == 0; i++) {
+        if (fused) {
+            rc = weft_waitset_submit(ws, p, ident, (void *)(i * i),
+                                     (uintptr_t)i);
+            continue;
+        }
         rc = weft_pool_submit(p, ident, (void *)(i * i), &f);
         if (rc == 0) {
             rc = weft_waitset_add(ws, f, (uintptr_t)i);
@@ -552,11 +699,17 @@ START_TEST(waitset_inside_one_worker_pool)
     weft_future_t *f[4];
     void *r = NULL;
 
-    ck_assert_int_eq(weft_pool_run(p, fan_out, (void *)100L, &r), 0);
-    ck_assert_int_eq((long)r, 100L * 101 * 201 / 6);
-    /* Several at once, each waiting inside the same single worker. */
+    for (long fused = 0; fused < 2; fused++) {
+        ck_assert_int_eq(
+            weft_pool_run(p, fan_out, (void *)(100L << 1 | fused), &r), 0);
+        ck_assert_int_eq((long)r, 100L * 101 * 201 / 6);
+    }
+    /* Several at once, each waiting inside the same single worker (half
+     * of them with weft_waitset_submit()). */
     for (int i = 0; i < 4; i++)
-        ck_assert_int_eq(weft_pool_submit(p, fan_out, (void *)50L, &f[i]), 0);
+        ck_assert_int_eq(
+            weft_pool_submit(p, fan_out, (void *)(50L << 1 | (i & 1)), &f[i]),
+            0);
     for (int i = 0; i < 4; i++) {
         ck_assert_int_eq(weft_future_result(f[i], WEFT_DEADLINE_NEVER, &r), 0);
         ck_assert_int_eq((long)r, 50L * 51 * 101 / 6);
@@ -584,6 +737,9 @@ waitset_suite(void)
     tcase_add_test(tc, sleeper_is_woken);
     tcase_add_test(tc, add_races_next);
     tcase_add_test(tc, waitset_inside_one_worker_pool);
+    tcase_add_test(tc, submit_basic);
+    tcase_add_test(tc, submit_cancel_pending_and_refused);
+    tcase_add_test(tc, submit_refused_wakes_sleeper);
     suite_add_tcase(s, tc);
     return s;
 }
