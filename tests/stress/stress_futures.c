@@ -31,6 +31,7 @@
 static weft_pool_t *pool;
 static _Atomic int stop;
 static _Atomic long rounds;
+static _Atomic unsigned clients_done; /* the watchdog covers their last round */
 static _Atomic long cb_registered, cb_run;
 static _Atomic(weft_future_t *) cancel_slot; /* for the canceller thread */
 
@@ -286,6 +287,7 @@ client(void *arg)
             weft_future_release(fs[i]);
         atomic_fetch_add(&rounds, 1);
     } while (!atomic_load(&stop));
+    atomic_fetch_add(&clients_done, 1);
     return NULL;
 }
 
@@ -331,17 +333,22 @@ main(int argc, char **argv)
     ASSERT_EQ(pthread_create(&ca, NULL, canceller, NULL), 0);
     end = weft_now_ns() + (uint64_t)(seconds * 1e9);
     last_change = weft_now_ns();
-    while (weft_now_ns() < end) {
+    /* The watchdog runs until every client has left, so a round that
+     * hangs after the window (stop is set) is caught too. */
+    while (atomic_load(&clients_done) < nclients) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         long r = atomic_load(&rounds);
 
+        if (weft_now_ns() >= end)
+            atomic_store(&stop, 1);
         nanosleep(&ts, NULL);
         if (r != last_rounds) {
             last_rounds = r;
             last_change = weft_now_ns();
         } else if (weft_now_ns() - last_change >
                    (uint64_t)(60e9 * weft_test_timeout_multiplier())) {
-            fprintf(stderr, "stress_futures: no progress for 60 s\n");
+            fprintf(stderr, "stress_futures: no round ended for %.0f s\n",
+                    60 * weft_test_timeout_multiplier());
             abort();
         }
     }
